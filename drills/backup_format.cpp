@@ -1,0 +1,229 @@
+#include "drills/backup_format.hpp"
+
+#include <fmt/format.h>
+#include <zlib.h>
+
+#include <cstdint>
+#include <cstring>
+
+#include "verifier/core/text.hpp"
+
+namespace dp::drills {
+namespace fs = std::filesystem;
+namespace {
+
+bool starts_with(const std::string& s, std::string_view prefix) {
+  return s.size() >= prefix.size() && std::memcmp(s.data(), prefix.data(), prefix.size()) == 0;
+}
+
+bool is_gzip(const std::string& head) {
+  return head.size() >= 2 && static_cast<unsigned char>(head[0]) == 0x1f &&
+         static_cast<unsigned char>(head[1]) == 0x8b;
+}
+
+// First `max` bytes of the decompressed stream.
+Result<std::string> gzip_head(const fs::path& path, std::size_t max) {
+  gzFile gz = gzopen(path.c_str(), "rb");
+  if (!gz) return make_error(Errc::io, fmt::format("cannot read {}", path.string()));
+  std::string out(max, '\0');
+  int n = gzread(gz, out.data(), static_cast<unsigned>(max));
+  gzclose(gz);
+  out.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
+  return out;
+}
+
+// A tar member header: name at 0, octal size at 124, "ustar" at 257.
+bool is_tar(const std::string& head) {
+  return head.size() >= 512 && head.compare(257, 5, "ustar") == 0;
+}
+
+// Reads pg_dump's archive header (pg_backup_archiver.c ReadHead) far enough
+// to get the two version strings.
+DumpOrigin parse_archive_header(const std::string& h) {
+  DumpOrigin origin;
+  if (!starts_with(h, "PGDMP") || h.size() < 11) return origin;
+  std::size_t pos = 5;
+  int vmaj = static_cast<unsigned char>(h[pos++]);
+  int vmin = static_cast<unsigned char>(h[pos++]);
+  pos++;  // revision
+  std::size_t int_size = static_cast<unsigned char>(h[pos++]);
+  if (vmaj > 1 || (vmaj == 1 && vmin >= 7)) pos++;  // offset size
+  pos++;  // format
+  auto version_at_least = [&](int maj, int min) { return vmaj > maj || (vmaj == maj && vmin >= min); };
+  bool ok = true;
+  auto read_int = [&]() -> std::int64_t {
+    if (pos + 1 + int_size > h.size() || int_size > 8) {
+      ok = false;
+      return 0;
+    }
+    bool negative = h[pos++] != 0;
+    std::uint64_t v = 0;
+    for (std::size_t i = 0; i < int_size; ++i)
+      v |= static_cast<std::uint64_t>(static_cast<unsigned char>(h[pos++])) << (8 * i);
+    return negative ? -static_cast<std::int64_t>(v) : static_cast<std::int64_t>(v);
+  };
+  auto read_str = [&]() -> std::string {
+    std::int64_t len = read_int();
+    if (!ok || len < 0 || pos + static_cast<std::size_t>(len) > h.size()) return {};
+    std::string s = h.substr(pos, static_cast<std::size_t>(len));
+    pos += static_cast<std::size_t>(len);
+    return s;
+  };
+  if (version_at_least(1, 15))
+    pos++;  // compression algorithm byte
+  else if (version_at_least(1, 2))
+    read_int();  // compression level
+  if (version_at_least(1, 4)) {
+    for (int i = 0; i < 7; ++i) read_int();  // creation time
+    read_str();                              // database name
+  }
+  if (version_at_least(1, 10) && ok) {
+    origin.server_version = read_str();
+    origin.pg_dump_version = read_str();
+  }
+  origin.made_by_pg_dump = true;
+  return origin;
+}
+
+std::string after_marker(const std::string& text, std::string_view marker) {
+  auto p = text.find(marker);
+  if (p == std::string::npos) return {};
+  auto end = text.find('\n', p);
+  return std::string(trim(text.substr(p + marker.size(), end - p - marker.size())));
+}
+
+DumpOrigin parse_plain_header(const std::string& text) {
+  DumpOrigin origin;
+  origin.made_by_pg_dump = text.find("-- PostgreSQL database dump") != std::string::npos ||
+                           text.find("-- PostgreSQL database cluster dump") != std::string::npos;
+  origin.server_version = after_marker(text, "-- Dumped from database version ");
+  origin.pg_dump_version = after_marker(text, "-- Dumped by pg_dump version ");
+  if (origin.pg_dump_version.empty())
+    origin.pg_dump_version = after_marker(text, "-- Dumped by pg_dumpall version ");
+  return origin;
+}
+
+}  // namespace
+
+std::string format_name(BackupFormat f) {
+  switch (f) {
+    case BackupFormat::pg_custom: return "pg_dump custom";
+    case BackupFormat::pg_directory: return "pg_dump directory";
+    case BackupFormat::pg_tar: return "pg_dump tar";
+    case BackupFormat::pg_plain: return "pg_dump plain SQL";
+    case BackupFormat::pg_plain_gz: return "pg_dump plain SQL, gzip";
+    case BackupFormat::sqlite_db: return "sqlite database";
+    case BackupFormat::sqlite_sql: return "sqlite SQL dump";
+    case BackupFormat::sqlite_sql_gz: return "sqlite SQL dump, gzip";
+  }
+  return "unknown";
+}
+
+Result<BackupFormat> detect_format(EngineKind engine, const fs::path& path) {
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) {
+    if (engine == EngineKind::postgres && fs::exists(path / "toc.dat", ec))
+      return BackupFormat::pg_directory;
+    return make_error(Errc::invalid_input,
+                      fmt::format("{} is a directory but not a pg_dump directory archive (no "
+                                  "toc.dat)",
+                                  path.string()));
+  }
+  auto head = read_file_head(path, 1024);
+  if (!head) return Unexpected<Error>(std::move(head).error());
+  if (head->empty()) return make_error(Errc::invalid_input, fmt::format("{} is empty", path.string()));
+  bool gz = is_gzip(*head);
+  std::string text = *head;
+  if (gz) {
+    auto inner = gzip_head(path, 1024);
+    if (!inner) return Unexpected<Error>(std::move(inner).error());
+    text = *inner;
+  }
+  if (engine == EngineKind::postgres) {
+    if (!gz && starts_with(text, "PGDMP")) return BackupFormat::pg_custom;
+    if (!gz && is_tar(text)) return BackupFormat::pg_tar;
+    if (gz && (starts_with(text, "PGDMP") || is_tar(text)))
+      return make_error(Errc::invalid_input,
+                        fmt::format("{} is a gzip-compressed pg_dump archive; pg_restore reads "
+                                    "archives uncompressed (pg_dump compresses custom format "
+                                    "itself)",
+                                    path.string()));
+    return gz ? BackupFormat::pg_plain_gz : BackupFormat::pg_plain;
+  }
+  if (engine == EngineKind::sqlite) {
+    if (!gz && starts_with(text, std::string("SQLite format 3\0", 16)))
+      return BackupFormat::sqlite_db;
+    return gz ? BackupFormat::sqlite_sql_gz : BackupFormat::sqlite_sql;
+  }
+  return make_error(Errc::unsupported, "engine not supported yet");
+}
+
+Result<DumpOrigin> read_dump_origin(BackupFormat format, const fs::path& path) {
+  switch (format) {
+    case BackupFormat::pg_custom: {
+      auto head = read_file_head(path, 4096);
+      if (!head) return Unexpected<Error>(std::move(head).error());
+      return parse_archive_header(*head);
+    }
+    case BackupFormat::pg_directory: {
+      auto head = read_file_head(path / "toc.dat", 4096);
+      if (!head) return Unexpected<Error>(std::move(head).error());
+      return parse_archive_header(*head);
+    }
+    case BackupFormat::pg_tar: {
+      // toc.dat is the first member; its content starts after the 512-byte header.
+      auto head = read_file_head(path, 512 + 4096);
+      if (!head) return Unexpected<Error>(std::move(head).error());
+      if (head->size() <= 512) return DumpOrigin{};
+      return parse_archive_header(head->substr(512));
+    }
+    case BackupFormat::pg_plain: {
+      auto head = read_file_head(path, 8192);
+      if (!head) return Unexpected<Error>(std::move(head).error());
+      return parse_plain_header(*head);
+    }
+    case BackupFormat::pg_plain_gz: {
+      auto head = gzip_head(path, 8192);
+      if (!head) return Unexpected<Error>(std::move(head).error());
+      return parse_plain_header(*head);
+    }
+    default: return DumpOrigin{};
+  }
+}
+
+int major_version(const std::string& version) {
+  int major = 0;
+  for (char c : version) {
+    if (c < '0' || c > '9') break;
+    major = major * 10 + (c - '0');
+  }
+  return major;
+}
+
+Result<bool> plain_dump_complete(BackupFormat format, const fs::path& path) {
+  std::string tail;
+  if (format == BackupFormat::pg_plain) {
+    tail = read_file_tail(path, 4096);
+  } else {
+    gzFile gz = gzopen(path.c_str(), "rb");
+    if (!gz) return make_error(Errc::io, fmt::format("cannot read {}", path.string()));
+    gzbuffer(gz, 1 << 17);
+    std::string buf(1 << 16, '\0');
+    int n;
+    while ((n = gzread(gz, buf.data(), static_cast<unsigned>(buf.size()))) > 0) {
+      tail.append(buf.data(), static_cast<std::size_t>(n));
+      if (tail.size() > 8192) tail.erase(0, tail.size() - 4096);
+    }
+    int err = 0;
+    const char* msg = gzerror(gz, &err);
+    std::string error_text = msg ? msg : "";
+    gzclose(gz);
+    if (n < 0 || (err != Z_OK && err != Z_STREAM_END))
+      return make_error(Errc::io, fmt::format("{}: gzip stream is damaged: {}", path.string(),
+                                              error_text));
+  }
+  return tail.find("-- PostgreSQL database dump complete") != std::string::npos ||
+         tail.find("-- PostgreSQL database cluster dump complete") != std::string::npos;
+}
+
+}  // namespace dp::drills

@@ -1,0 +1,48 @@
+#pragma once
+// Recognises what kind of backup a path holds, from its content (magic
+// bytes), never from its name alone, and reads the PostgreSQL version a
+// pg_dump archive was made with so a too-new dump is refused up front.
+#include <filesystem>
+#include <string>
+
+#include "verifier/core/engine_kind.hpp"
+#include "verifier/core/result.hpp"
+
+namespace dp::drills {
+
+enum class BackupFormat {
+  pg_custom,     // pg_dump -Fc
+  pg_directory,  // pg_dump -Fd
+  pg_tar,        // pg_dump -Ft
+  pg_plain,      // pg_dump -Fp (.sql)
+  pg_plain_gz,   // pg_dump -Fp | gzip
+  sqlite_db,     // a database file
+  sqlite_sql,    // sqlite3 .dump output
+  sqlite_sql_gz,
+};
+
+std::string format_name(BackupFormat f);
+
+// Errc::invalid_input when the content is not a backup this engine restores
+// (the message says what was found).
+Result<BackupFormat> detect_format(EngineKind engine, const std::filesystem::path& path);
+
+struct DumpOrigin {
+  std::string server_version;   // "Dumped from database version", may be empty
+  std::string pg_dump_version;  // "Dumped by pg_dump version", may be empty
+  bool made_by_pg_dump = false; // plain files: has pg_dump's header comment
+};
+
+// Reads the archive header (custom, directory, tar) or the header comments
+// (plain). Unknown fields stay empty; only an unreadable file is an error.
+Result<DumpOrigin> read_dump_origin(BackupFormat format, const std::filesystem::path& path);
+
+// The major version of a version string: "15.18 (Debian 15.18-0+deb12u1)" ->
+// 15, "9.6.24" -> 9; 0 when unknown.
+int major_version(const std::string& version);
+
+// For pg_dump plain output: whether it ends with pg_dump's completion comment
+// ("-- PostgreSQL database dump complete"), i.e. was not cut short.
+Result<bool> plain_dump_complete(BackupFormat format, const std::filesystem::path& path);
+
+}  // namespace dp::drills

@@ -1,0 +1,66 @@
+#pragma once
+// A throw-away PostgreSQL server: initdb into a private temp directory,
+// listening only on a unix socket inside it (no TCP), tuned for speed over
+// durability. Run as an unprivileged user when we are root. Destroying the
+// object stops the server (immediate shutdown) and deletes the directory,
+// on every exit path, unless keep() was called.
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "verifier/core/child_process.hpp"
+#include "verifier/core/temp_dir.hpp"
+#include "verifier/core/user.hpp"
+#include "verifier/engine/engine.hpp"
+
+namespace dp::drills {
+
+struct PgBinaries {
+  std::filesystem::path bindir;
+  std::string version;  // "15.18"
+  int major = 0;
+};
+
+// `configured` (plan pg_bindir) if set, else `pg_config --bindir`, else the
+// newest /usr/lib/postgresql/*/bin. Errc::not_found with an install hint.
+Result<PgBinaries> find_pg_binaries(const std::string& configured);
+
+struct ScratchOptions {
+  std::optional<Credentials> run_as;  // set when we are root
+  Millis start_timeout{60'000};
+  bool keep = false;                  // server outlives us (--keep-scratch)
+};
+
+class PgScratch {
+ public:
+  static constexpr const char* k_superuser = "postgres";
+  static constexpr int k_port = 5432;
+
+  // initdb, start, wait until it accepts connections. Errors carry the tail
+  // of initdb's output or the server log.
+  static Result<PgScratch> start(const PgBinaries& bin, const ScratchOptions& options);
+
+  PgScratch(PgScratch&&) = default;
+  PgScratch& operator=(PgScratch&&) = default;
+  ~PgScratch();
+
+  const std::filesystem::path& dir() const { return m_dir.path(); }
+  std::filesystem::path log_file() const { return m_dir.path() / "server.log"; }
+  const PgBinaries& binaries() const { return m_bin; }
+  engine::ConnectOptions connect_options(const std::string& database) const;
+  // "psql -h DIR -U postgres -d DB" and how to stop it, for --keep-scratch.
+  std::string connect_hint(const std::string& database) const;
+  // Stops the server and removes the directory now (teardown phase timing).
+  void stop();
+  // Leaves server and directory behind when this object is destroyed.
+  void keep();
+
+ private:
+  PgScratch(TempDir dir, PgBinaries bin) : m_dir(std::move(dir)), m_bin(std::move(bin)) {}
+  TempDir m_dir;  // declared first: destroyed after the server is stopped
+  PgBinaries m_bin;
+  std::optional<ChildProcess> m_server;
+  pid_t m_kept_pid = -1;
+};
+
+}  // namespace dp::drills

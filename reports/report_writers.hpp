@@ -1,0 +1,36 @@
+#pragma once
+// Renderers of a finished RunReport. Pure functions of the report: no
+// clocks, no environment. write_reports() is the only one that touches disk.
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "reports/run_report.hpp"
+#include "verifier/core/result.hpp"
+
+namespace dp::reports {
+
+// Escapes text for XML 1.0 element content and attribute values: & < > " '
+// become entities; control characters other than tab, LF and CR (which XML
+// 1.0 cannot carry at all) become the visible text "\xNN"; invalid UTF-8
+// bytes become U+FFFD. The result is always well-formed.
+std::string xml_escape(std::string_view text);
+
+// JUnit XML valid against shared/schemas/junit-10.xsd: one testsuite per
+// backup; testcases "provision", "restore", "rto objective", one per check
+// (its name), "teardown". Testcase names never contain dates or ids.
+std::string render_junit(const RunReport& report);
+
+// report.json, format documented in docs/report.md.
+std::string render_json(const RunReport& report);
+
+// The short stdout summary; ANSI colour only when `color`.
+std::string render_summary(const RunReport& report, bool color);
+
+// Creates `dir` and writes report.json and junit.xml into it; returns the
+// paths written.
+Result<std::vector<std::filesystem::path>> write_reports(const RunReport& report,
+                                                         const std::filesystem::path& dir);
+
+}  // namespace dp::reports

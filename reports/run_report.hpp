@@ -1,0 +1,83 @@
+#pragma once
+// The finished result of one run, as every renderer sees it. Plain values:
+// run/ and drills/ fill it in, reports/ only render it (CONVENTIONS §6).
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "verifier/core/duration.hpp"
+#include "verifier/core/finding.hpp"
+
+namespace dp::reports {
+
+// passed: verified; failed: tested and missed (JUnit failure); error: could
+// not be tested (JUnit error); skipped: an earlier failure made it impossible.
+enum class Status { passed, failed, error, skipped };
+const char* status_name(Status s);
+
+inline constexpr int k_report_format_version = 1;
+
+struct PhaseResult {
+  std::string name;         // "provision", "restore", "checks", "teardown"
+  Status status = Status::passed;
+  Millis started{0};        // offset from the backup drill's start
+  Millis duration{0};
+  std::string message;      // why it failed; empty when passed
+  std::string stderr_tail;  // the tool's last lines of stderr, when a tool ran
+};
+
+struct CheckResult {
+  std::string name;       // stable across runs; the JUnit testcase name
+  std::string type;       // "row_count", "query", ...
+  Status status = Status::passed;
+  std::string expected;   // as the plan put it: "= 275", ">= 1", "0"
+  std::string observed;   // what the database said
+  std::string message;
+  Millis duration{0};
+  std::vector<Finding> findings;
+};
+
+struct ObjectiveResult {
+  std::string name;       // "rto" (later "rpo")
+  Status status = Status::passed;  // skipped when not measured (restore failed)
+  std::optional<Millis> objective;
+  std::optional<Millis> achieved;
+  std::string message;    // "restored in 4m12s, objective 15m"
+};
+
+struct BackupResult {
+  std::string name;
+  std::string engine;       // "postgres", "sqlite"
+  std::string path;
+  std::string format;       // "pg_dump custom", "sqlite database", ...
+  std::string server_version;
+  Status status = Status::passed;  // the worst of phases, objectives and checks
+  std::chrono::system_clock::time_point started{};
+  Millis duration{0};
+  std::vector<PhaseResult> phases;
+  std::vector<ObjectiveResult> objectives;
+  std::vector<CheckResult> checks;
+  std::string scratch;      // kept scratch instance: how to connect; empty otherwise
+};
+
+struct RunReport {
+  std::string plan_name;
+  std::string plan_owner;
+  std::string plan_file;
+  std::string tool_version;
+  std::string host;
+  std::chrono::system_clock::time_point started{};
+  std::chrono::system_clock::time_point finished{};
+  bool interrupted = false;
+  std::vector<BackupResult> backups;
+};
+
+// The worst status: failed beats error beats skipped beats passed, matching
+// the exit code rule "if both 1 and 3 apply, exit 1".
+Status overall_status(const RunReport& report);
+Status worst(Status a, Status b);
+// 0 passed, 1 failed, 3 error or interrupted.
+int exit_code(const RunReport& report);
+
+}  // namespace dp::reports

@@ -1,0 +1,31 @@
+#pragma once
+// The subcommand table: each entry registers its options on a CLI11
+// subcommand and returns the function that runs it.
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "verifier/config/config.hpp"
+#include "verifier/plan/plan.hpp"
+
+namespace dp::cli {
+
+using Runner = std::function<int()>;
+
+struct Command {
+  const char* name;
+  const char* help;
+  Runner (*setup)(CLI::App& sub);
+};
+
+Runner setup_run(CLI::App& sub);
+Runner setup_validate(CLI::App& sub);
+
+// Loads the plan and checks what can be checked without starting anything
+// (backup formats recognised). Prints diagnostics to stderr; nullopt means
+// exit 2.
+std::optional<plan::Plan> load_plan(const std::string& file, const plan::Options& options);
+
+}  // namespace dp::cli

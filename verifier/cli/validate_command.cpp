@@ -1,0 +1,69 @@
+#include <fmt/format.h>
+
+#include "checks/registry.hpp"
+#include "drills/backup_format.hpp"
+#include "drills/pg_scratch.hpp"
+#include "verifier/cli/cli.hpp"
+#include "verifier/cli/commands.hpp"
+
+namespace dp::cli {
+namespace {
+
+struct ValidateArgs {
+  std::string plan_file;
+  std::vector<std::string> only;
+};
+
+std::string objective(const std::optional<Millis>& d) { return d ? format_duration(*d) : "-"; }
+
+int validate_command(const ValidateArgs& args) {
+  auto plan = load_plan(args.plan_file, plan::Options{args.only, 1, false, ""});
+  if (!plan) return k_exit_usage;
+  fmt::print("plan \"{}\" ({}): {} backup{}, drilled in this order\n", plan->settings.name,
+             plan->file, plan->jobs.size(), plan->jobs.size() == 1 ? "" : "s");
+  int step = 0;
+  for (const auto& job : plan->jobs) {
+    const auto& b = job.backup;
+    auto format = drills::detect_format(b.engine, b.path);
+    std::string format_text = format ? drills::format_name(*format) : "unrecognised";
+    fmt::print("{:>3}. {}  [{}, {}]  rto {}  rpo {}\n", ++step, b.name, engine_kind_name(b.engine),
+               format_text, objective(job.rto), objective(job.rpo));
+    fmt::print("       restore  {}\n", b.path.string());
+    if (b.engine == EngineKind::postgres) {
+      std::string tool = format && (*format == drills::BackupFormat::pg_plain ||
+                                    *format == drills::BackupFormat::pg_plain_gz)
+                             ? "psql -v ON_ERROR_STOP=1"
+                         : format && *format == drills::BackupFormat::pg_tar
+                             ? "pg_restore"
+                             : fmt::format("pg_restore -j {}", job.restore_jobs);
+      fmt::print("       into     scratch PostgreSQL, database \"{}\", with {}, within {}\n",
+                 b.database, tool, format_duration(job.restore_timeout));
+    } else {
+      fmt::print("       into     scratch SQLite file ({})\n",
+                 format && *format == drills::BackupFormat::sqlite_db ? "copied" : "loaded");
+    }
+    for (const auto& c : b.checks) fmt::print("       check    {} ({})\n", c.name, c.type);
+  }
+  if (std::any_of(plan->jobs.begin(), plan->jobs.end(),
+                  [](const auto& j) { return j.backup.engine == EngineKind::postgres; })) {
+    auto bin = drills::find_pg_binaries(plan->settings.pg_bindir);
+    if (bin)
+      fmt::print("PostgreSQL server: {} ({})\n", bin->version, bin->bindir.string());
+    else
+      fmt::print("warning: {}\n", bin.error().message);
+  }
+  fmt::print("plan is valid; nothing was started\n");
+  return k_exit_ok;
+}
+
+}  // namespace
+
+Runner setup_validate(CLI::App& sub) {
+  auto args = std::make_shared<ValidateArgs>();
+  sub.add_option("plan", args->plan_file, "the plan file (TOML)")->required();
+  sub.add_option("--only", args->only, "consider only the backup NAME (repeatable)")
+      ->type_name("NAME");
+  return [args] { return validate_command(*args); };
+}
+
+}  // namespace dp::cli

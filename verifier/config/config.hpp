@@ -1,0 +1,73 @@
+#pragma once
+// TOML plan file -> typed Config (CONVENTIONS §5). No toml++ type leaves this
+// folder. load() validates in the same pass and reports every problem at once
+// as file:line:col diagnostics, sorted by position; nothing is started.
+#include <filesystem>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "verifier/core/check_spec.hpp"
+#include "verifier/core/duration.hpp"
+#include "verifier/core/engine_kind.hpp"
+#include "verifier/core/result.hpp"
+
+namespace dp::config {
+
+struct Diagnostic {
+  SourcePos pos;
+  std::string message;
+  // "plan.toml:12:3: message" (line/column omitted when unknown).
+  std::string format() const;
+};
+using Diagnostics = std::vector<Diagnostic>;
+
+struct Objectives {
+  std::optional<Millis> rto;
+  std::optional<Millis> rpo;
+};
+
+struct PlanSettings {
+  std::string name;
+  std::string owner;
+  Objectives objectives;          // defaults for every backup
+  std::string pg_bindir;          // empty: pg_config --bindir, else newest /usr/lib/postgresql/*/bin
+  std::string run_as;             // server user when run as root; empty: "postgres"
+  Millis start_timeout{60'000};   // scratch server readiness deadline
+  Millis restore_timeout{3'600'000};
+  Millis check_timeout{300'000};  // per check statement
+  SourcePos pos;
+};
+
+struct BackupConfig {
+  std::string name;
+  EngineKind engine = EngineKind::postgres;
+  std::filesystem::path path;      // absolute; relative paths resolve against the plan's folder
+  std::string database;            // database restored into (postgres); default "restored"
+  Objectives objectives;           // as written; plan::build applies plan defaults
+  std::optional<Millis> restore_timeout;
+  std::optional<int> restore_jobs; // pg_restore -j; default: number of cores
+  std::vector<std::string> roles;  // roles created before restoring (dumps that name owners)
+  std::vector<CheckSpec> checks;
+  SourcePos pos;
+};
+
+struct Config {
+  std::filesystem::path file;
+  PlanSettings plan;
+  std::vector<BackupConfig> backups;
+};
+
+// Reads and validates `file`. `kinds` is the check registry's catalogue: a
+// check whose type is not in it, or whose keys break its rules, is a
+// diagnostic. Returns every diagnostic found, sorted by line and column.
+Result<Config, Diagnostics> load(const std::filesystem::path& file,
+                                 std::span<const CheckKindInfo> kinds);
+
+// The same, from text already in memory (`file` is used for messages and to
+// resolve relative paths).
+Result<Config, Diagnostics> parse(std::string_view text, const std::filesystem::path& file,
+                                  std::span<const CheckKindInfo> kinds);
+
+}  // namespace dp::config

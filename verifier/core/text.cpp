@@ -1,0 +1,111 @@
+#include "verifier/core/text.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <fstream>
+
+namespace dp {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\n' ||
+                        s.front() == '\r'))
+    s.remove_prefix(1);
+  while (!s.empty() &&
+         (s.back() == ' ' || s.back() == '\t' || s.back() == '\n' || s.back() == '\r'))
+    s.remove_suffix(1);
+  return s;
+}
+
+std::vector<std::string> split(std::string_view s, char sep) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (true) {
+    auto pos = s.find(sep, start);
+    out.emplace_back(s.substr(start, pos - start));
+    if (pos == std::string_view::npos) break;
+    start = pos + 1;
+  }
+  return out;
+}
+
+std::string tail_lines(std::string_view text, std::size_t max_lines, std::size_t max_bytes) {
+  text = trim(text);
+  std::size_t pos = text.size();
+  std::size_t lines = 0;
+  while (pos > 0) {
+    auto nl = text.rfind('\n', pos - 1);
+    ++lines;
+    if (nl == std::string_view::npos) {
+      pos = 0;
+      break;
+    }
+    if (lines == max_lines) {
+      pos = nl + 1;
+      break;
+    }
+    pos = nl;
+  }
+  std::string_view tail = text.substr(pos);
+  if (tail.size() > max_bytes) tail = tail.substr(tail.size() - max_bytes);
+  return std::string(tail);
+}
+
+std::string read_file_tail(const std::filesystem::path& path, std::size_t max_bytes) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return {};
+  in.seekg(0, std::ios::end);
+  auto size = static_cast<std::size_t>(in.tellg());
+  std::size_t start = size > max_bytes ? size - max_bytes : 0;
+  in.seekg(static_cast<std::streamoff>(start));
+  std::string out(size - start, '\0');
+  in.read(out.data(), static_cast<std::streamsize>(out.size()));
+  return out;
+}
+
+Result<std::string> read_file_head(const std::filesystem::path& path, std::size_t max_bytes) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return make_error(Errc::io, fmt::format("cannot read {}", path.string()));
+  std::string out(max_bytes, '\0');
+  in.read(out.data(), static_cast<std::streamsize>(max_bytes));
+  out.resize(static_cast<std::size_t>(in.gcount()));
+  return out;
+}
+
+Result<void> write_file(const std::filesystem::path& path, std::string_view content) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (!out) return make_error(Errc::io, fmt::format("cannot write {}: {}", path.string(),
+                                                     std::strerror(errno)));
+  out.write(content.data(), static_cast<std::streamsize>(content.size()));
+  out.close();
+  if (!out) return make_error(Errc::io, fmt::format("write to {} failed", path.string()));
+  return {};
+}
+
+static std::string format_with(std::chrono::system_clock::time_point t, const char* pattern) {
+  std::time_t tt = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  ::gmtime_r(&tt, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, pattern, &tm);
+  return buf;
+}
+
+std::string format_utc(std::chrono::system_clock::time_point t) {
+  return format_with(t, "%Y-%m-%dT%H:%M:%SZ");
+}
+
+std::string format_utc_compact(std::chrono::system_clock::time_point t) {
+  return format_with(t, "%Y%m%dT%H%M%SZ");
+}
+
+std::string host_name() {
+  char buf[256] = {};
+  if (::gethostname(buf, sizeof buf - 1) != 0) return "unknown";
+  return buf;
+}
+
+}  // namespace dp

@@ -1,0 +1,32 @@
+#pragma once
+// Small text helpers shared by every layer.
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "verifier/core/result.hpp"
+
+namespace dp {
+
+std::string_view trim(std::string_view s);
+std::vector<std::string> split(std::string_view s, char sep);
+
+// The last `max_lines` lines of `text`, at most `max_bytes` bytes, so a
+// report carries the end of a tool's stderr where the error usually is.
+std::string tail_lines(std::string_view text, std::size_t max_lines, std::size_t max_bytes = 8192);
+
+// Reads at most the last `max_bytes` of a file; a missing file reads as "".
+std::string read_file_tail(const std::filesystem::path& path, std::size_t max_bytes);
+// Reads at most the first `max_bytes` of a file.
+Result<std::string> read_file_head(const std::filesystem::path& path, std::size_t max_bytes);
+Result<void> write_file(const std::filesystem::path& path, std::string_view content);
+
+// "2026-11-21T03:04:05Z" (whole seconds) and "20261121T030405Z" for paths.
+std::string format_utc(std::chrono::system_clock::time_point t);
+std::string format_utc_compact(std::chrono::system_clock::time_point t);
+
+std::string host_name();
+
+}  // namespace dp

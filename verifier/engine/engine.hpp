@@ -1,0 +1,63 @@
+#pragma once
+// The narrow database interface checks are written against (CONVENTIONS §6).
+// Only the adapter folders include libpq-fe.h / sqlite3.h.
+//
+// An Engine is one read-only session: used by one thread at a time. Values
+// come back as text exactly as the database prints them; NULL is nullopt.
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "verifier/core/duration.hpp"
+#include "verifier/core/engine_kind.hpp"
+#include "verifier/core/result.hpp"
+
+namespace dp::engine {
+
+using Value = std::optional<std::string>;
+using Row = std::vector<Value>;
+
+struct QueryResult {
+  std::vector<std::string> columns;
+  std::vector<Row> rows;
+};
+
+struct TableName {
+  std::string schema;  // "public", "main"
+  std::string name;
+  std::string qualified() const { return schema.empty() ? name : schema + "." + name; }
+};
+
+class Engine {
+ public:
+  virtual ~Engine() = default;
+  virtual EngineKind kind() const = 0;
+  virtual std::string server_version() const = 0;
+  // User tables (system catalogs excluded), sorted by schema and name.
+  virtual Result<std::vector<TableName>> list_tables() = 0;
+  // Runs one statement in the read-only session. Errc::engine with the
+  // database's message on error, Errc::timeout when the statement timeout hit.
+  virtual Result<QueryResult> query(std::string_view sql) = 0;
+  // Quotes one identifier part for this engine's SQL.
+  virtual std::string quote_identifier(std::string_view ident) const = 0;
+};
+
+// "public.orders" -> "\"public\".\"orders\""; a name without a dot is one part.
+std::string quote_qualified(const Engine& engine, std::string_view dotted);
+
+struct ConnectOptions {
+  EngineKind kind = EngineKind::postgres;
+  std::string socket_dir;     // postgres: the unix socket directory
+  int port = 5432;
+  std::string user;           // postgres role
+  std::string database;       // postgres database, or the sqlite file path
+  Millis connect_timeout{10'000};
+  Millis statement_timeout{300'000};
+};
+
+// Opens a read-only session. Errc::engine when the database refuses.
+Result<std::unique_ptr<Engine>> connect(const ConnectOptions& options);
+
+}  // namespace dp::engine

@@ -1,0 +1,161 @@
+#include "verifier/engine/postgres/pg_engine.hpp"
+
+#include <fmt/format.h>
+#include <libpq-fe.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "verifier/core/text.hpp"
+
+namespace dp::engine::postgres {
+namespace {
+
+struct ConnDeleter {
+  void operator()(PGconn* c) const { PQfinish(c); }
+};
+struct ResultDeleter {
+  void operator()(PGresult* r) const { PQclear(r); }
+};
+using ConnPtr = std::unique_ptr<PGconn, ConnDeleter>;
+using ResultPtr = std::unique_ptr<PGresult, ResultDeleter>;
+
+std::string message_of(PGconn* conn) {
+  return std::string(trim(conn ? PQerrorMessage(conn) : "out of memory"));
+}
+
+// libpq's connect_timeout is whole seconds, and values below 2 are raised to 2.
+std::string timeout_seconds(Millis t) {
+  return std::to_string(std::max<long long>(2, (t.count() + 999) / 1000));
+}
+
+ConnPtr open(const ConnectOptions& o, bool read_only) {
+  std::string port = std::to_string(o.port);
+  std::string timeout = timeout_seconds(o.connect_timeout);
+  std::string opts = fmt::format("-c statement_timeout={}", o.statement_timeout.count());
+  if (read_only) opts += " -c default_transaction_read_only=on";
+  std::string dbname = o.database.empty() ? "postgres" : o.database;
+  const char* keys[] = {"host",        "port",    "user",             "dbname", "connect_timeout",
+                        "application_name", "options", "client_encoding", nullptr};
+  const char* values[] = {o.socket_dir.c_str(), port.c_str(), o.user.c_str(), dbname.c_str(),
+                          timeout.c_str(),      "drillproof", opts.c_str(),   "UTF8",
+                          nullptr};
+  return ConnPtr(PQconnectdbParams(keys, values, 0));
+}
+
+class PgEngine final : public Engine {
+ public:
+  explicit PgEngine(ConnPtr conn) : m_conn(std::move(conn)) {}
+  EngineKind kind() const override { return EngineKind::postgres; }
+  std::string server_version() const override {
+    const char* v = PQparameterStatus(m_conn.get(), "server_version");
+    return v ? v : "";
+  }
+  Result<std::vector<TableName>> list_tables() override {
+    auto rows = query(
+        "SELECT n.nspname, c.relname FROM pg_catalog.pg_class c "
+        "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', "
+        "'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%' "
+        "AND NOT c.relispartition ORDER BY 1, 2");
+    if (!rows) return Unexpected<Error>(std::move(rows).error());
+    std::vector<TableName> out;
+    for (auto& r : rows->rows) out.push_back({r[0].value_or(""), r[1].value_or("")});
+    return out;
+  }
+  Result<QueryResult> query(std::string_view sql) override {
+    ResultPtr res(PQexec(m_conn.get(), std::string(sql).c_str()));
+    auto status = res ? PQresultStatus(res.get()) : PGRES_FATAL_ERROR;
+    if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
+      const char* state = res ? PQresultErrorField(res.get(), PG_DIAG_SQLSTATE) : nullptr;
+      std::string msg = res ? std::string(trim(PQresultErrorMessage(res.get())))
+                            : message_of(m_conn.get());
+      // 57014 query_canceled: our statement_timeout fired.
+      Errc code = (state && std::strcmp(state, "57014") == 0) ? Errc::timeout : Errc::engine;
+      return make_error(code, msg);
+    }
+    QueryResult out;
+    int ncols = PQnfields(res.get());
+    int nrows = PQntuples(res.get());
+    for (int c = 0; c < ncols; ++c) out.columns.emplace_back(PQfname(res.get(), c));
+    out.rows.reserve(static_cast<std::size_t>(nrows));
+    for (int r = 0; r < nrows; ++r) {
+      Row row;
+      row.reserve(static_cast<std::size_t>(ncols));
+      for (int c = 0; c < ncols; ++c) {
+        if (PQgetisnull(res.get(), r, c))
+          row.emplace_back(std::nullopt);
+        else
+          row.emplace_back(std::string(PQgetvalue(res.get(), r, c),
+                                       static_cast<std::size_t>(PQgetlength(res.get(), r, c))));
+      }
+      out.rows.push_back(std::move(row));
+    }
+    return out;
+  }
+  std::string quote_identifier(std::string_view ident) const override {
+    return quote_ident(ident);
+  }
+
+ private:
+  ConnPtr m_conn;
+};
+
+}  // namespace
+
+std::string quote_ident(std::string_view ident) {
+  std::string out = "\"";
+  for (char c : ident) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string quote_literal(std::string_view text) {
+  std::string out = "'";
+  for (char c : text) {
+    if (c == '\'') out += '\'';
+    out += c;
+  }
+  return out + "'";
+}
+
+Result<std::unique_ptr<Engine>> connect(const ConnectOptions& options) {
+  ConnPtr conn = open(options, true);
+  if (!conn || PQstatus(conn.get()) != CONNECTION_OK)
+    return make_error(Errc::engine, fmt::format("connect to database '{}' at {}: {}",
+                                                options.database, options.socket_dir,
+                                                message_of(conn.get())));
+  return std::unique_ptr<Engine>(std::make_unique<PgEngine>(std::move(conn)));
+}
+
+Ping ping(const ConnectOptions& options) {
+  std::string port = std::to_string(options.port);
+  std::string timeout = timeout_seconds(options.connect_timeout);
+  const char* keys[] = {"host", "port", "user", "dbname", "connect_timeout", nullptr};
+  const char* values[] = {options.socket_dir.c_str(), port.c_str(), options.user.c_str(),
+                          "postgres", timeout.c_str(), nullptr};
+  switch (PQpingParams(keys, values, 0)) {
+    case PQPING_OK: return Ping::ok;
+    case PQPING_REJECT: return Ping::rejecting;
+    case PQPING_NO_RESPONSE: return Ping::no_response;
+    case PQPING_NO_ATTEMPT: return Ping::bad_options;
+  }
+  return Ping::no_response;
+}
+
+Result<void> execute_admin(const ConnectOptions& options, std::string_view sql) {
+  ConnPtr conn = open(options, false);
+  if (!conn || PQstatus(conn.get()) != CONNECTION_OK)
+    return make_error(Errc::engine, fmt::format("connect to {}: {}", options.socket_dir,
+                                                message_of(conn.get())));
+  ResultPtr res(PQexec(conn.get(), std::string(sql).c_str()));
+  auto status = res ? PQresultStatus(res.get()) : PGRES_FATAL_ERROR;
+  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)
+    return make_error(Errc::engine, res ? std::string(trim(PQresultErrorMessage(res.get())))
+                                        : message_of(conn.get()));
+  return {};
+}
+
+}  // namespace dp::engine::postgres

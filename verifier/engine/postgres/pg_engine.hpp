@@ -1,0 +1,26 @@
+#pragma once
+// PostgreSQL adapter on libpq. Sessions made by connect() are read-only
+// (default_transaction_read_only) with a statement timeout. The admin helpers
+// are for drills preparing a scratch instance, never for checks.
+#include <memory>
+#include <string_view>
+
+#include "verifier/engine/engine.hpp"
+
+namespace dp::engine::postgres {
+
+Result<std::unique_ptr<Engine>> connect(const ConnectOptions& options);
+
+enum class Ping { ok, rejecting, no_response, bad_options };
+// PQping: whether a server accepts connections at that socket right now.
+Ping ping(const ConnectOptions& options);
+
+// Runs SQL in a read-write session (CREATE DATABASE, CREATE ROLE). Errors
+// carry the server's message.
+Result<void> execute_admin(const ConnectOptions& options, std::string_view sql);
+
+// Quotes for SQL: an identifier ("a""b") and a literal ('it''s').
+std::string quote_ident(std::string_view ident);
+std::string quote_literal(std::string_view text);
+
+}  // namespace dp::engine::postgres

@@ -1,0 +1,51 @@
+#include "verifier/plan/plan.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace dp::plan {
+
+Result<Plan> build(const config::Config& config, const Options& options, int cores) {
+  std::vector<std::string> unknown;
+  for (const auto& name : options.only) {
+    bool found = std::any_of(config.backups.begin(), config.backups.end(),
+                             [&](const auto& b) { return b.name == name; });
+    if (!found) unknown.push_back(name);
+  }
+  if (!unknown.empty()) {
+    std::vector<std::string> names;
+    for (const auto& b : config.backups) names.push_back(b.name);
+    return make_error(Errc::invalid_input,
+                      fmt::format("--only: no backup named {} in {}; the plan has: {}",
+                                  fmt::join(unknown, ", "), config.file.string(),
+                                  fmt::join(names, ", ")));
+  }
+  if (options.jobs < 1)
+    return make_error(Errc::invalid_input, fmt::format("--jobs must be at least 1, got {}",
+                                                       options.jobs));
+  Plan plan;
+  plan.settings = config.plan;
+  plan.file = config.file.string();
+  plan.parallel = options.jobs;
+  plan.keep_scratch = options.keep_scratch;
+  plan.run_as = options.run_as.empty() ? config.plan.run_as : options.run_as;
+  int index = 0;
+  for (const auto& b : config.backups) {
+    ++index;
+    if (!options.only.empty() &&
+        std::find(options.only.begin(), options.only.end(), b.name) == options.only.end())
+      continue;
+    BackupJob job;
+    job.index = index;
+    job.backup = b;
+    job.rto = b.objectives.rto ? b.objectives.rto : config.plan.objectives.rto;
+    job.rpo = b.objectives.rpo ? b.objectives.rpo : config.plan.objectives.rpo;
+    job.restore_timeout = b.restore_timeout.value_or(config.plan.restore_timeout);
+    job.restore_jobs = b.restore_jobs.value_or(std::max(1, cores));
+    plan.jobs.push_back(std::move(job));
+  }
+  return plan;
+}
+
+}  // namespace dp::plan

@@ -1,0 +1,41 @@
+#pragma once
+// Config -> Plan: which backups run, in which order, with which resolved
+// objectives and settings. Pure: no I/O, no clocks.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "verifier/config/config.hpp"
+
+namespace dp::plan {
+
+struct Options {
+  std::vector<std::string> only;  // --only NAME...; empty: every backup
+  int jobs = 1;                   // backups drilled at once
+  bool keep_scratch = false;
+  std::string run_as;             // --run-as overrides [plan] run_as
+};
+
+struct BackupJob {
+  int index = 0;  // position in the plan file, for stable report order
+  config::BackupConfig backup;
+  std::optional<Millis> rto;  // resolved: backup's, else plan's
+  std::optional<Millis> rpo;
+  Millis restore_timeout{0};
+  int restore_jobs = 1;
+};
+
+struct Plan {
+  config::PlanSettings settings;
+  std::string file;
+  std::vector<BackupJob> jobs;  // in plan order
+  int parallel = 1;
+  bool keep_scratch = false;
+  std::string run_as;
+};
+
+// `cores` is the default for restore_jobs. Errc::invalid_input when --only
+// names a backup the plan does not have (the message lists the names).
+Result<Plan> build(const config::Config& config, const Options& options, int cores);
+
+}  // namespace dp::plan

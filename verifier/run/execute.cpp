@@ -1,0 +1,91 @@
+#include "verifier/run/execute.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <atomic>
+#include <mutex>
+#include <thread>
+
+#include "drills/restore_drill.hpp"
+#include "verifier/core/signals.hpp"
+#include "verifier/core/text.hpp"
+
+namespace dp::run {
+
+reports::RunReport execute(const plan::Plan& plan, const RunOptions& options) {
+  reports::RunReport report;
+  report.plan_name = plan.settings.name;
+  report.plan_owner = plan.settings.owner;
+  report.plan_file = plan.file;
+  report.tool_version = DP_VERSION;
+  report.host = host_name();
+  report.started = std::chrono::system_clock::now();
+
+  std::mutex progress_lock;
+  drills::DrillEnv env;
+  env.start_timeout = plan.settings.start_timeout;
+  env.check_timeout = plan.settings.check_timeout;
+  env.keep_scratch = plan.keep_scratch;
+  if (options.progress)
+    env.progress = [&](std::string_view line) {
+      std::lock_guard lock(progress_lock);
+      options.progress(line);
+    };
+
+  bool needs_pg = std::any_of(plan.jobs.begin(), plan.jobs.end(), [](const auto& j) {
+    return j.backup.engine == EngineKind::postgres;
+  });
+  Result<drills::PgBinaries> pg_binaries =
+      make_error(Errc::not_found, "no postgres backup in this plan");
+  if (needs_pg) {
+    pg_binaries = drills::find_pg_binaries(plan.settings.pg_bindir);
+    auto user = server_user(plan.run_as);
+    if (user) {
+      env.run_as = *user;
+    } else {
+      pg_binaries = Unexpected<Error>(std::move(user).error());
+    }
+  }
+  env.pg_binaries = &pg_binaries;
+
+  std::vector<reports::BackupResult> results(plan.jobs.size());
+  std::vector<unsigned char> started(plan.jobs.size(), 0);  // not vector<bool>: written by several threads
+  std::atomic<std::size_t> next{0};
+  auto worker = [&] {
+    while (!interrupted()) {
+      std::size_t i = next.fetch_add(1);
+      if (i >= plan.jobs.size()) return;
+      started[i] = 1;
+      results[i] = drills::run_restore_drill(plan.jobs[i], env);
+    }
+  };
+  std::size_t threads =
+      std::min<std::size_t>(static_cast<std::size_t>(std::max(1, plan.parallel)), plan.jobs.size());
+  if (threads <= 1) {
+    worker();
+  } else {
+    std::vector<std::thread> pool;
+    for (std::size_t t = 0; t < threads; ++t) pool.emplace_back(worker);
+    for (auto& t : pool) t.join();
+  }
+
+  for (std::size_t i = 0; i < plan.jobs.size(); ++i) {
+    if (started[i]) continue;
+    auto& r = results[i];
+    const auto& b = plan.jobs[i].backup;
+    r.name = b.name;
+    r.engine = std::string(engine_kind_name(b.engine));
+    r.path = b.path.string();
+    r.status = reports::Status::skipped;
+    r.started = std::chrono::system_clock::now();
+    r.phases.push_back({"provision", reports::Status::skipped, Millis{0}, Millis{0},
+                        "not started: the run was interrupted", ""});
+  }
+  report.backups = std::move(results);
+  report.interrupted = interrupted();
+  report.finished = std::chrono::system_clock::now();
+  return report;
+}
+
+}  // namespace dp::run
