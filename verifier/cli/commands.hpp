@@ -22,6 +22,11 @@ struct Command {
 
 Runner setup_run(CLI::App& sub);
 Runner setup_validate(CLI::App& sub);
+Runner setup_demo(CLI::App& sub);
+
+// Runs a loaded plan and writes its reports into `out` (empty: the default
+// ./drillproof-report/<UTC timestamp>/); returns the exit code.
+int run_plan(const plan::Plan& plan, const std::string& out);
 
 // Loads the plan and checks what can be checked without starting anything
 // (backup formats recognised). Prints diagnostics to stderr; nullopt means

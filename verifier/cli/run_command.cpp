@@ -28,11 +28,16 @@ int run_command(const RunArgs& args) {
   plan::Options options{args.only, args.jobs, args.keep_scratch, args.run_as};
   auto plan = load_plan(args.plan_file, options);
   if (!plan) return k_exit_usage;
+  return run_plan(*plan, args.out);
+}
 
+}  // namespace
+
+int run_plan(const plan::Plan& plan, const std::string& out_arg) {
   auto started = std::chrono::system_clock::now();
   std::filesystem::path out =
-      args.out.empty() ? std::filesystem::path("drillproof-report") / format_utc_compact(started)
-                       : std::filesystem::path(args.out);
+      out_arg.empty() ? std::filesystem::path("drillproof-report") / format_utc_compact(started)
+                      : std::filesystem::path(out_arg);
 
   install_interrupt_handlers();
   bool tty = ::isatty(STDERR_FILENO) == 1;
@@ -41,7 +46,7 @@ int run_command(const RunArgs& args) {
     run_options.progress = [](std::string_view line) {
       fmt::print(stderr, "\033[2m[drillproof]\033[0m {}\n", line);
     };
-  reports::RunReport report = run::execute(*plan, run_options);
+  reports::RunReport report = run::execute(plan, run_options);
 
   auto written = reports::write_reports(report, out);
   fmt::print("{}", reports::render_summary(report, ::isatty(STDOUT_FILENO) == 1));
@@ -54,8 +59,6 @@ int run_command(const RunArgs& args) {
   fmt::print("reports: {}\n", out.string());
   return reports::exit_code(report);
 }
-
-}  // namespace
 
 Runner setup_run(CLI::App& sub) {
   auto args = std::make_shared<RunArgs>();

@@ -1,0 +1,9 @@
+// Placeholder replaced by the demo implementation.
+#include "verifier/cli/cli.hpp"
+#include "verifier/cli/commands.hpp"
+
+namespace dp::cli {
+Runner setup_demo(CLI::App&) {
+  return [] { return k_exit_usage; };
+}
+}  // namespace dp::cli
