@@ -1,0 +1,143 @@
+// report.json, format_version 1 (docs/report.md). Built with nlohmann's
+// ordered_json so keys keep the documented order; never by concatenation.
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+#include "reports/report_writers.hpp"
+#include "verifier/core/text.hpp"
+
+namespace dp::reports {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+// Seconds as a number with millisecond precision (4210ms -> 4.21).
+double seconds(Millis d) { return static_cast<double>(d.count()) / 1000.0; }
+
+Json optional_duration(const std::optional<Millis>& d) {
+  return d ? Json(format_duration(*d)) : Json(nullptr);
+}
+Json optional_seconds(const std::optional<Millis>& d) {
+  return d ? Json(seconds(*d)) : Json(nullptr);
+}
+
+Json phase_json(const PhaseResult& p) {
+  Json j;
+  j["name"] = p.name;
+  j["status"] = status_name(p.status);
+  j["started_s"] = seconds(p.started);
+  j["duration_s"] = seconds(p.duration);
+  j["message"] = p.message;
+  j["stderr_tail"] = p.stderr_tail;
+  return j;
+}
+
+Json objective_json(const ObjectiveResult& o) {
+  Json j;
+  j["name"] = o.name;
+  j["status"] = status_name(o.status);
+  j["objective"] = optional_duration(o.objective);
+  j["objective_s"] = optional_seconds(o.objective);
+  j["achieved"] = optional_duration(o.achieved);
+  j["achieved_s"] = optional_seconds(o.achieved);
+  j["message"] = o.message;
+  return j;
+}
+
+Json finding_json(const Finding& f) {
+  Json j;
+  j["check"] = f.check_id;
+  j["target"] = f.target;
+  j["severity"] = severity_name(f.severity);
+  j["message"] = f.message;
+  j["evidence"] = f.evidence;
+  return j;
+}
+
+Json check_json(const CheckResult& c) {
+  Json j;
+  j["name"] = c.name;
+  j["type"] = c.type;
+  j["status"] = status_name(c.status);
+  j["expected"] = c.expected;
+  j["observed"] = c.observed;
+  j["message"] = c.message;
+  j["duration_s"] = seconds(c.duration);
+  j["findings"] = Json::array();
+  for (const auto& f : c.findings) j["findings"].push_back(finding_json(f));
+  return j;
+}
+
+Json backup_json(const BackupResult& b) {
+  Json j;
+  j["name"] = b.name;
+  j["engine"] = b.engine;
+  j["path"] = b.path;
+  j["format"] = b.format;
+  j["server_version"] = b.server_version;
+  j["status"] = status_name(b.status);
+  j["started"] = format_utc(b.started);
+  j["duration_s"] = seconds(b.duration);
+  if (!b.scratch.empty()) j["scratch"] = b.scratch;
+  j["phases"] = Json::array();
+  for (const auto& p : b.phases) j["phases"].push_back(phase_json(p));
+  j["objectives"] = Json::array();
+  for (const auto& o : b.objectives) j["objectives"].push_back(objective_json(o));
+  j["checks"] = Json::array();
+  for (const auto& c : b.checks) j["checks"].push_back(check_json(c));
+  return j;
+}
+
+Json summary_json(const RunReport& report) {
+  long passed = 0, failed = 0, error = 0, skipped = 0, checks_total = 0, checks_failed = 0;
+  for (const auto& b : report.backups) {
+    switch (b.status) {
+      case Status::passed: ++passed; break;
+      case Status::failed: ++failed; break;
+      case Status::error: ++error; break;
+      case Status::skipped: ++skipped; break;
+    }
+    for (const auto& c : b.checks) {
+      ++checks_total;
+      if (c.status == Status::failed) ++checks_failed;
+    }
+  }
+  Json j;
+  j["backups"] = report.backups.size();
+  j["passed"] = passed;
+  j["failed"] = failed;
+  j["error"] = error;
+  j["skipped"] = skipped;
+  j["checks_total"] = checks_total;
+  j["checks_failed"] = checks_failed;
+  return j;
+}
+
+}  // namespace
+
+std::string render_json(const RunReport& report) {
+  Json j;
+  j["format"] = "drillproof-report";
+  j["format_version"] = k_report_format_version;
+  j["tool"] = {{"name", "drillproof"}, {"version", report.tool_version}};
+  j["host"] = report.host;
+  j["plan"] = {
+      {"name", report.plan_name}, {"owner", report.plan_owner}, {"file", report.plan_file}};
+  j["started"] = format_utc(report.started);
+  j["finished"] = format_utc(report.finished);
+  j["duration_s"] = seconds(std::chrono::duration_cast<Millis>(report.finished - report.started));
+  j["status"] = status_name(overall_status(report));
+  j["exit_code"] = exit_code(report);
+  j["interrupted"] = report.interrupted;
+  j["summary"] = summary_json(report);
+  j["backups"] = Json::array();
+  for (const auto& b : report.backups) j["backups"].push_back(backup_json(b));
+  // Names, messages and stderr tails come from databases and tools and may
+  // not be UTF-8: replace bad bytes with U+FFFD instead of throwing
+  // type_error 316. With that handler dump() has nothing left to throw but
+  // bad_alloc, which we let terminate like any allocation failure.
+  return j.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
+}
+
+}  // namespace dp::reports
