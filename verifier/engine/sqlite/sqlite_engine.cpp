@@ -166,10 +166,13 @@ Result<void> load_sql_dump(const std::filesystem::path& dump,
     // Skip leading whitespace so the line points at the statement, not the gap before it.
     std::size_t offset = static_cast<std::size_t>(tail - begin);
     while (offset < text->size() && std::strchr(" \t\r\n", (*text)[offset])) ++offset;
-    if (rc != SQLITE_OK)
+    if (rc != SQLITE_OK) {
+      std::string why = sqlite3_errmsg(db.get());
+      if (why == "incomplete input")
+        why = "the dump ends in the middle of this statement; the file looks truncated";
       return make_error(Errc::process_failed,
-                        fmt::format("{}:{}: {}", dump.string(), line_of(*text, offset),
-                                    sqlite3_errmsg(db.get())));
+                        fmt::format("{}:{}: {}", dump.string(), line_of(*text, offset), why));
+    }
     if (!stmt) break;  // only whitespace or comments remained
     while ((rc = sqlite3_step(stmt.get())) == SQLITE_ROW) {
     }
