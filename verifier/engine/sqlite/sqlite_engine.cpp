@@ -161,7 +161,9 @@ Result<void> load_sql_dump(const std::filesystem::path& dump,
   while (tail < end) {
     sqlite3_stmt* stmt_raw = nullptr;
     const char* next = nullptr;
-    rc = sqlite3_prepare_v2(db.get(), tail, static_cast<int>(end - tail), &stmt_raw, &next);
+    // -1: read to the NUL std::string guarantees. With an explicit length
+    // SQLite copies the rest of the text for every statement (quadratic).
+    rc = sqlite3_prepare_v2(db.get(), tail, -1, &stmt_raw, &next);
     StmtPtr stmt(stmt_raw);
     // Skip leading whitespace so the line points at the statement, not the gap before it.
     std::size_t offset = static_cast<std::size_t>(tail - begin);
