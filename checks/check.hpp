@@ -14,9 +14,9 @@
 namespace dp::checks {
 
 enum class Outcome {
-  passed,   // verified
-  failed,   // the backup missed: findings say how
-  error,    // could not evaluate (query error, timeout)
+  passed,  // verified
+  failed,  // the backup missed: findings say how
+  error,   // could not evaluate (query error, timeout)
 };
 
 struct CheckOutcome {

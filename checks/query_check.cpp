@@ -2,7 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
+#include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 
 namespace dp::checks {
@@ -25,11 +28,40 @@ std::string show_rows(const std::vector<engine::Row>& rows, std::size_t limit = 
   return out + "]";
 }
 
-bool parse_number(const std::string& s, double& out) {
-  if (s.empty()) return false;
-  char* end = nullptr;
-  out = std::strtod(s.c_str(), &end);
-  return end == s.c_str() + s.size();
+// Decimal numbers as databases print them: [-+]digits[.digits][e[-+]digits].
+// Hex, infinities and surrounding spaces are not numbers here.
+bool is_decimal(const std::string& s) {
+  std::size_t i = 0;
+  if (i < s.size() && (s[i] == '-' || s[i] == '+')) ++i;
+  std::size_t digits = 0;
+  while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i, ++digits;
+  if (i < s.size() && s[i] == '.') {
+    ++i;
+    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i, ++digits;
+  }
+  if (digits == 0) return false;
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    ++i;
+    if (i < s.size() && (s[i] == '-' || s[i] == '+')) ++i;
+    std::size_t exp_digits = 0;
+    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i, ++exp_digits;
+    if (exp_digits == 0) return false;
+  }
+  return i == s.size();
+}
+
+// Integers compare exactly: "42", "+42", and "42.000" (numeric columns)
+// equal 42; floating point would let 5000000001 pass for 5000000000.
+bool integer_equals(const std::string& s, std::int64_t want) {
+  std::string_view text = s;
+  if (!text.empty() && text.front() == '+') text.remove_prefix(1);
+  if (auto dot = text.find('.'); dot != std::string_view::npos) {
+    if (text.find_first_not_of('0', dot + 1) != std::string_view::npos) return false;
+    text = text.substr(0, dot);
+  }
+  std::int64_t got = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), got);
+  return ec == std::errc() && ptr == text.data() + text.size() && got == want;
 }
 
 }  // namespace
@@ -47,8 +79,7 @@ CheckKindInfo QueryCheck::kind_info() {
     std::vector<SpecProblem> problems;
     bool has_expect = spec.find("expect") != nullptr;
     bool has_rows = spec.find("expect_rows") != nullptr;
-    if (!has_expect && !has_rows)
-      problems.push_back({"", "query needs 'expect' or 'expect_rows'"});
+    if (!has_expect && !has_rows) problems.push_back({"", "query needs 'expect' or 'expect_rows'"});
     if (has_expect && has_rows)
       problems.push_back({"expect_rows", "give either 'expect' or 'expect_rows', not both"});
     return problems;
@@ -75,7 +106,9 @@ std::unique_ptr<Check> QueryCheck::make(const CheckSpec& spec) {
 
 QueryCheck::QueryCheck(std::string name, std::string sql, std::optional<ParamValue> expect,
                        std::optional<ParamValue> expect_rows)
-    : m_name(std::move(name)), m_sql(std::move(sql)), m_expect(std::move(expect)),
+    : m_name(std::move(name)),
+      m_sql(std::move(sql)),
+      m_expect(std::move(expect)),
       m_expect_rows(std::move(expect_rows)) {}
 
 bool QueryCheck::value_matches(const ParamValue& expected, const engine::Value& observed) {
@@ -90,12 +123,11 @@ bool QueryCheck::value_matches(const ParamValue& expected, const engine::Value& 
     bool falsy = o == "f" || o == "false" || o == "0" || o == "FALSE";
     return *b ? truthy : falsy;
   }
-  double want = 0;
-  if (const auto* i = expected.as_int()) want = static_cast<double>(*i);
-  else if (const auto* d = std::get_if<double>(&expected.value)) want = *d;
-  else return false;
-  double got = 0;
-  if (!parse_number(*observed, got)) return false;
+  if (const auto* i = expected.as_int()) return integer_equals(*observed, *i);
+  const auto* d = std::get_if<double>(&expected.value);
+  if (!d || !is_decimal(*observed)) return false;
+  double want = *d;
+  double got = std::strtod(observed->c_str(), nullptr);
   return got == want || std::fabs(got - want) <= 1e-9 * std::max(std::fabs(got), std::fabs(want));
 }
 
@@ -136,8 +168,8 @@ CheckOutcome QueryCheck::run(const CheckContext& ctx) const {
     const auto* cols = want[r].as_array();
     std::size_t ncols = cols ? cols->size() : 1;
     if (result->rows[r].size() != ncols) {
-      fail(fmt::format("row {}: expected {} columns, got {}", r + 1, ncols,
-                       result->rows[r].size()));
+      fail(
+          fmt::format("row {}: expected {} columns, got {}", r + 1, ncols, result->rows[r].size()));
       return out;
     }
     for (std::size_t c = 0; c < ncols; ++c) {

@@ -58,7 +58,10 @@ std::unique_ptr<Check> RowCountCheck::make(const CheckSpec& spec) {
 RowCountCheck::RowCountCheck(std::string name, std::string table,
                              std::optional<std::int64_t> expect, std::optional<std::int64_t> min,
                              std::optional<std::int64_t> max)
-    : m_name(std::move(name)), m_table(std::move(table)), m_expect(expect), m_min(min),
+    : m_name(std::move(name)),
+      m_table(std::move(table)),
+      m_expect(expect),
+      m_min(min),
       m_max(max) {}
 
 std::string RowCountCheck::expectation() const {
@@ -98,8 +101,8 @@ CheckOutcome RowCountCheck::run(const CheckContext& ctx) const {
   if (!ok) {
     out.outcome = Outcome::failed;
     out.message = fmt::format("{}: {} rows, expected {}", m_table, count, out.expected);
-    out.findings.push_back(
-        {m_name, m_table, Severity::error, out.message, fmt::format("SELECT count(*) = {}", count)});
+    out.findings.push_back({m_name, m_table, Severity::error, out.message,
+                            fmt::format("SELECT count(*) = {}", count)});
   }
   return out;
 }

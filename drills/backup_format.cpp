@@ -48,8 +48,10 @@ DumpOrigin parse_archive_header(const std::string& h) {
   pos++;  // revision
   std::size_t int_size = static_cast<unsigned char>(h[pos++]);
   if (vmaj > 1 || (vmaj == 1 && vmin >= 7)) pos++;  // offset size
-  pos++;  // format
-  auto version_at_least = [&](int maj, int min) { return vmaj > maj || (vmaj == maj && vmin >= min); };
+  pos++;                                            // format
+  auto version_at_least = [&](int maj, int min) {
+    return vmaj > maj || (vmaj == maj && vmin >= min);
+  };
   bool ok = true;
   auto read_int = [&]() -> std::int64_t {
     if (pos + 1 + int_size > h.size() || int_size > 8) {
@@ -107,14 +109,22 @@ DumpOrigin parse_plain_header(const std::string& text) {
 
 std::string format_name(BackupFormat f) {
   switch (f) {
-    case BackupFormat::pg_custom: return "pg_dump custom";
-    case BackupFormat::pg_directory: return "pg_dump directory";
-    case BackupFormat::pg_tar: return "pg_dump tar";
-    case BackupFormat::pg_plain: return "pg_dump plain SQL";
-    case BackupFormat::pg_plain_gz: return "pg_dump plain SQL, gzip";
-    case BackupFormat::sqlite_db: return "sqlite database";
-    case BackupFormat::sqlite_sql: return "sqlite SQL dump";
-    case BackupFormat::sqlite_sql_gz: return "sqlite SQL dump, gzip";
+    case BackupFormat::pg_custom:
+      return "pg_dump custom";
+    case BackupFormat::pg_directory:
+      return "pg_dump directory";
+    case BackupFormat::pg_tar:
+      return "pg_dump tar";
+    case BackupFormat::pg_plain:
+      return "pg_dump plain SQL";
+    case BackupFormat::pg_plain_gz:
+      return "pg_dump plain SQL, gzip";
+    case BackupFormat::sqlite_db:
+      return "sqlite database";
+    case BackupFormat::sqlite_sql:
+      return "sqlite SQL dump";
+    case BackupFormat::sqlite_sql_gz:
+      return "sqlite SQL dump, gzip";
   }
   return "unknown";
 }
@@ -131,7 +141,8 @@ Result<BackupFormat> detect_format(EngineKind engine, const fs::path& path) {
   }
   auto head = read_file_head(path, 1024);
   if (!head) return Unexpected<Error>(std::move(head).error());
-  if (head->empty()) return make_error(Errc::invalid_input, fmt::format("{} is empty", path.string()));
+  if (head->empty())
+    return make_error(Errc::invalid_input, fmt::format("{} is empty", path.string()));
   bool gz = is_gzip(*head);
   std::string text = *head;
   if (gz) {
@@ -187,7 +198,8 @@ Result<DumpOrigin> read_dump_origin(BackupFormat format, const fs::path& path) {
       if (!head) return Unexpected<Error>(std::move(head).error());
       return parse_plain_header(*head);
     }
-    default: return DumpOrigin{};
+    default:
+      return DumpOrigin{};
   }
 }
 
@@ -219,8 +231,8 @@ Result<bool> plain_dump_complete(BackupFormat format, const fs::path& path) {
     std::string error_text = msg ? msg : "";
     gzclose(gz);
     if (n < 0 || (err != Z_OK && err != Z_STREAM_END))
-      return make_error(Errc::io, fmt::format("{}: gzip stream is damaged: {}", path.string(),
-                                              error_text));
+      return make_error(Errc::io,
+                        fmt::format("{}: gzip stream is damaged: {}", path.string(), error_text));
   }
   return tail.find("-- PostgreSQL database dump complete") != std::string::npos ||
          tail.find("-- PostgreSQL database cluster dump complete") != std::string::npos;

@@ -28,9 +28,9 @@ std::string format_name(BackupFormat f);
 Result<BackupFormat> detect_format(EngineKind engine, const std::filesystem::path& path);
 
 struct DumpOrigin {
-  std::string server_version;   // "Dumped from database version", may be empty
-  std::string pg_dump_version;  // "Dumped by pg_dump version", may be empty
-  bool made_by_pg_dump = false; // plain files: has pg_dump's header comment
+  std::string server_version;    // "Dumped from database version", may be empty
+  std::string pg_dump_version;   // "Dumped by pg_dump version", may be empty
+  bool made_by_pg_dump = false;  // plain files: has pg_dump's header comment
 };
 
 // Reads the archive header (custom, directory, tar) or the header comments

@@ -20,8 +20,8 @@ Result<void> check_version(const PgScratch& scratch, const plan::BackupJob& job,
   auto origin = read_dump_origin(format, job.backup.path);
   if (!origin) return Unexpected<Error>(std::move(origin).error());
   int server_major = scratch.binaries().major;
-  int dump_major = std::max(major_version(origin->server_version),
-                            major_version(origin->pg_dump_version));
+  int dump_major =
+      std::max(major_version(origin->server_version), major_version(origin->pg_dump_version));
   if (dump_major > server_major)
     return make_error(
         Errc::unsupported,
@@ -52,19 +52,26 @@ Result<void> prepare_database(const PgScratch& scratch, const plan::BackupJob& j
     auto created = pg::execute_admin(admin, "CREATE ROLE " + pg::quote_ident(role));
     if (!created) return Unexpected<Error>(std::move(created).error().context("role " + role));
   }
-  auto created = pg::execute_admin(
-      admin, fmt::format("CREATE DATABASE {} TEMPLATE template0 ENCODING 'UTF8'",
-                         pg::quote_ident(job.backup.database)));
+  auto created =
+      pg::execute_admin(admin, fmt::format("CREATE DATABASE {} TEMPLATE template0 ENCODING 'UTF8'",
+                                           pg::quote_ident(job.backup.database)));
   if (!created)
-    return Unexpected<Error>(std::move(created).error().context("create database " +
-                                                                  job.backup.database));
+    return Unexpected<Error>(
+        std::move(created).error().context("create database " + job.backup.database));
   return {};
 }
 
 std::vector<std::string> client_args(const PgScratch& scratch, const std::string& tool,
                                      const std::string& database) {
-  return {(scratch.binaries().bindir / tool).string(), "-h", scratch.dir().string(), "-p",
-          std::to_string(PgScratch::k_port), "-U", PgScratch::k_superuser, "-d", database};
+  return {(scratch.binaries().bindir / tool).string(),
+          "-h",
+          scratch.dir().string(),
+          "-p",
+          std::to_string(PgScratch::k_port),
+          "-U",
+          PgScratch::k_superuser,
+          "-d",
+          database};
 }
 
 RestoreRun finish(Result<ExitStatus> status, const std::string& tool, const fs::path& log) {
@@ -74,12 +81,10 @@ RestoreRun finish(Result<ExitStatus> status, const std::string& tool, const fs::
     return run;
   }
   if (!status->ok()) {
-    std::string last = run.stderr_tail.empty()
-                           ? std::string()
-                           : tail_lines(run.stderr_tail, 1);
-    run.result = make_error(Errc::process_failed,
-                            fmt::format("{} failed ({}){}{}", tool, status->describe(),
-                                        last.empty() ? "" : ": ", last));
+    std::string last = run.stderr_tail.empty() ? std::string() : tail_lines(run.stderr_tail, 1);
+    run.result =
+        make_error(Errc::process_failed, fmt::format("{} failed ({}){}{}", tool, status->describe(),
+                                                     last.empty() ? "" : ": ", last));
   }
   return run;
 }
@@ -144,11 +149,10 @@ RestoreRun restore_postgres(const PgScratch& scratch, const plan::BackupJob& job
   RestoreRun run = finish(child->wait(deadline), "psql", log);
   auto gz_status = gz->wait(deadline);
   if (run.result && gz_status && !gz_status->ok())
-    run.result = make_error(Errc::process_failed,
-                            fmt::format("gzip -dc {} failed ({}): {}", job.backup.path.string(),
-                                        gz_status->describe(),
-                                        tail_lines(read_file_tail(scratch.dir() / "gunzip.log",
-                                                                  4096), 1)));
+    run.result = make_error(
+        Errc::process_failed,
+        fmt::format("gzip -dc {} failed ({}): {}", job.backup.path.string(), gz_status->describe(),
+                    tail_lines(read_file_tail(scratch.dir() / "gunzip.log", 4096), 1)));
   return run;
 }
 

@@ -23,9 +23,9 @@ Result<std::string> binary_version(const fs::path& bindir) {
   auto run = run_captured(std::move(o), 30s);
   if (!run) return Unexpected<Error>(std::move(run).error());
   if (!run->status.ok())
-    return make_error(Errc::process_failed,
-                      fmt::format("{} --version: {}", (bindir / "postgres").string(),
-                                  run->status.describe()));
+    return make_error(
+        Errc::process_failed,
+        fmt::format("{} --version: {}", (bindir / "postgres").string(), run->status.describe()));
   // "postgres (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)"
   std::string out(trim(run->out));
   auto p = out.find(") ");
@@ -94,8 +94,17 @@ Result<PgScratch> PgScratch::start(const PgBinaries& bin, const ScratchOptions& 
   }
 
   SpawnOptions init;
-  init.argv = {(bin.bindir / "initdb").string(), "-D", (root / "data").string(),
-               "-U", k_superuser, "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync",
+  init.argv = {(bin.bindir / "initdb").string(),
+               "-D",
+               (root / "data").string(),
+               "-U",
+               k_superuser,
+               "-A",
+               "trust",
+               "-E",
+               "UTF8",
+               "--locale=C",
+               "--no-sync",
                "--no-instructions"};
   if (bin.major < 14) init.argv.pop_back();  // --no-instructions is new in 14
   init.run_as = options.run_as;
@@ -109,23 +118,41 @@ Result<PgScratch> PgScratch::start(const PgBinaries& bin, const ScratchOptions& 
                                   tail_lines(initdb->err + initdb->out, 20)));
 
   SpawnOptions server;
-  server.argv = {(bin.bindir / "postgres").string(), "-D", (root / "data").string(),
-                 "-k", root.string(),
-                 "-p", std::to_string(k_port),
-                 "-c", "listen_addresses=",
-                 "-c", "fsync=off",
-                 "-c", "synchronous_commit=off",
-                 "-c", "full_page_writes=off",
-                 "-c", "wal_level=minimal",
-                 "-c", "max_wal_senders=0",
-                 "-c", "max_wal_size=4GB",
-                 "-c", "checkpoint_timeout=1h",
-                 "-c", "autovacuum=off",
-                 "-c", "shared_buffers=256MB",
-                 "-c", "maintenance_work_mem=256MB",
-                 "-c", "logging_collector=off",
-                 "-c", "log_min_messages=warning",
-                 "-c", "unix_socket_permissions=0777"};
+  server.argv = {(bin.bindir / "postgres").string(),
+                 "-D",
+                 (root / "data").string(),
+                 "-k",
+                 root.string(),
+                 "-p",
+                 std::to_string(k_port),
+                 "-c",
+                 "listen_addresses=",
+                 "-c",
+                 "fsync=off",
+                 "-c",
+                 "synchronous_commit=off",
+                 "-c",
+                 "full_page_writes=off",
+                 "-c",
+                 "wal_level=minimal",
+                 "-c",
+                 "max_wal_senders=0",
+                 "-c",
+                 "max_wal_size=4GB",
+                 "-c",
+                 "checkpoint_timeout=1h",
+                 "-c",
+                 "autovacuum=off",
+                 "-c",
+                 "shared_buffers=256MB",
+                 "-c",
+                 "maintenance_work_mem=256MB",
+                 "-c",
+                 "logging_collector=off",
+                 "-c",
+                 "log_min_messages=warning",
+                 "-c",
+                 "unix_socket_permissions=0777"};
   server.run_as = options.run_as;
   server.cwd = root;
   server.env = {{"LC_ALL", "C"}, {"TZ", "UTC"}};
@@ -146,14 +173,13 @@ Result<PgScratch> PgScratch::start(const PgBinaries& bin, const ScratchOptions& 
   while (true) {
     if (auto status = scratch.m_server->poll())
       return make_error(Errc::process_failed,
-                        fmt::format("postgres exited during start-up ({}):\n{}",
-                                    status->describe(),
+                        fmt::format("postgres exited during start-up ({}):\n{}", status->describe(),
                                     tail_lines(read_file_tail(scratch.log_file(), 8192), 20)));
     if (engine::postgres::ping(conn) == engine::postgres::Ping::ok) break;
     if (interrupted())
-      return make_error(Errc::interrupted,
-                        fmt::format("interrupted by signal {} while postgres was starting",
-                                    interrupt_signal()));
+      return make_error(
+          Errc::interrupted,
+          fmt::format("interrupted by signal {} while postgres was starting", interrupt_signal()));
     if (std::chrono::steady_clock::now() >= deadline)
       return make_error(Errc::timeout,
                         fmt::format("postgres did not accept connections within {}:\n{}",
@@ -192,10 +218,9 @@ engine::ConnectOptions PgScratch::connect_options(const std::string& database) c
 }
 
 std::string PgScratch::connect_hint(const std::string& database) const {
-  return fmt::format(
-      "{} -h {} -p {} -U {} -d {}\n  stop it with: kill -INT {} && rm -rf {}",
-      (m_bin.bindir / "psql").string(), dir().string(), k_port, k_superuser, database,
-      m_kept_pid, dir().string());
+  return fmt::format("{} -h {} -p {} -U {} -d {}\n  stop it with: kill -INT {} && rm -rf {}",
+                     (m_bin.bindir / "psql").string(), dir().string(), k_port, k_superuser,
+                     database, m_kept_pid, dir().string());
 }
 
 }  // namespace dp::drills

@@ -28,7 +28,7 @@ Result<PgBinaries> find_pg_binaries(const std::string& configured);
 struct ScratchOptions {
   std::optional<Credentials> run_as;  // set when we are root
   Millis start_timeout{60'000};
-  bool keep = false;                  // server outlives us (--keep-scratch)
+  bool keep = false;  // server outlives us (--keep-scratch)
 };
 
 class PgScratch {

@@ -14,9 +14,7 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-Millis since(Clock::time_point t) {
-  return std::chrono::duration_cast<Millis>(Clock::now() - t);
-}
+Millis since(Clock::time_point t) { return std::chrono::duration_cast<Millis>(Clock::now() - t); }
 
 // Errors become `error` (could not test), except nothing here is a `failed`:
 // a restore that breaks means the drill could not test the backup.
@@ -39,10 +37,12 @@ class Drill {
     teardown();
     m_result.duration = since(m_start);
     m_result.status = Status::passed;
-    for (const auto& p : m_result.phases) m_result.status = reports::worst(m_result.status, p.status);
+    for (const auto& p : m_result.phases)
+      m_result.status = reports::worst(m_result.status, p.status);
     for (const auto& o : m_result.objectives)
       m_result.status = reports::worst(m_result.status, o.status);
-    for (const auto& c : m_result.checks) m_result.status = reports::worst(m_result.status, c.status);
+    for (const auto& c : m_result.checks)
+      m_result.status = reports::worst(m_result.status, c.status);
     return std::move(m_result);
   }
 
@@ -62,7 +62,8 @@ class Drill {
     if (!result) {
       phase.status = status_of(result.error());
       phase.message = result.error().message;
-      say(fmt::format("{} failed: {}", phase.name, phase.message.substr(0, phase.message.find('\n'))));
+      say(fmt::format("{} failed: {}", phase.name,
+                      phase.message.substr(0, phase.message.find('\n'))));
       return false;
     }
     return true;
@@ -144,7 +145,8 @@ class Drill {
     const auto& specs = m_job.backup.checks;
     auto skip_all = [&](const std::string& why) {
       for (const auto& spec : specs)
-        m_result.checks.push_back({spec.name, spec.type, Status::skipped, "", "", why, Millis{0}, {}});
+        m_result.checks.push_back(
+            {spec.name, spec.type, Status::skipped, "", "", why, Millis{0}, {}});
     };
     if (!restored) {
       phase.status = Status::skipped;
@@ -187,9 +189,9 @@ class Drill {
         result.observed = outcome.observed;
         result.message = outcome.message;
         result.findings = std::move(outcome.findings);
-        result.status = outcome.outcome == checks::Outcome::passed ? Status::passed
+        result.status = outcome.outcome == checks::Outcome::passed   ? Status::passed
                         : outcome.outcome == checks::Outcome::failed ? Status::failed
-                                                                      : Status::error;
+                                                                     : Status::error;
       }
       result.duration = since(t0);
       m_result.checks.push_back(std::move(result));

@@ -93,10 +93,18 @@ Json summary_json(const RunReport& report) {
   long passed = 0, failed = 0, error = 0, skipped = 0, checks_total = 0, checks_failed = 0;
   for (const auto& b : report.backups) {
     switch (b.status) {
-      case Status::passed: ++passed; break;
-      case Status::failed: ++failed; break;
-      case Status::error: ++error; break;
-      case Status::skipped: ++skipped; break;
+      case Status::passed:
+        ++passed;
+        break;
+      case Status::failed:
+        ++failed;
+        break;
+      case Status::error:
+        ++error;
+        break;
+      case Status::skipped:
+        ++skipped;
+        break;
     }
     for (const auto& c : b.checks) {
       ++checks_total;

@@ -55,10 +55,14 @@ std::string attr(std::string_view text) {
   std::string out;
   out.reserve(escaped.size());
   for (char c : escaped) {
-    if (c == '\t') out += "&#9;";
-    else if (c == '\n') out += "&#10;";
-    else if (c == '\r') out += "&#13;";
-    else out.push_back(c);
+    if (c == '\t')
+      out += "&#9;";
+    else if (c == '\n')
+      out += "&#10;";
+    else if (c == '\r')
+      out += "&#13;";
+    else
+      out.push_back(c);
   }
   return out;
 }
@@ -97,8 +101,13 @@ Case objective_case(const ObjectiveResult& o) {
 }
 
 Case check_case(const CheckResult& check) {
-  Case c{check.name, check.status, check.duration, check.type.empty() ? "check" : check.type,
-         first_line(check.message), {}, {}};
+  Case c{check.name,
+         check.status,
+         check.duration,
+         check.type.empty() ? "check" : check.type,
+         first_line(check.message),
+         {},
+         {}};
   if (c.message.empty() && check.status != Status::passed) {
     c.message = (!check.expected.empty() || !check.observed.empty())
                     ? fmt::format("expected {}, observed {}", check.expected, check.observed)
@@ -145,7 +154,8 @@ void render_case(std::string& out, const Case& c, const std::string& classname) 
   }
   out += ">\n";
   switch (c.status) {
-    case Status::passed: break;
+    case Status::passed:
+      break;
     case Status::failed:
     case Status::error: {
       const char* element = c.status == Status::failed ? "failure" : "error";
@@ -176,11 +186,11 @@ std::string render_suite(const RunReport& report, const BackupResult& backup, Co
   for (const auto& c : cases) counts.add(c.status);
   totals.add(counts);
 
-  std::string out = fmt::format(
-      R"(  <testsuite name="{}" tests="{}" failures="{}" errors="{}" skipped="{}")"
-      R"( time="{}" timestamp="{}" hostname="{}">)",
-      attr(backup.name), counts.tests, counts.failures, counts.errors, counts.skipped,
-      seconds(backup.duration), attr(format_utc(backup.started)), attr(report.host));
+  std::string out =
+      fmt::format(R"(  <testsuite name="{}" tests="{}" failures="{}" errors="{}" skipped="{}")"
+                  R"( time="{}" timestamp="{}" hostname="{}">)",
+                  attr(backup.name), counts.tests, counts.failures, counts.errors, counts.skipped,
+                  seconds(backup.duration), attr(format_utc(backup.started)), attr(report.host));
   out += "\n    <properties>\n";
   render_property(out, "engine", backup.engine);
   render_property(out, "path", backup.path);

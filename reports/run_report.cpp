@@ -8,10 +8,14 @@ namespace {
 // Higher is worse; the order behind "if both 1 and 3 apply, exit 1".
 int severity_rank(Status s) {
   switch (s) {
-    case Status::passed: return 0;
-    case Status::skipped: return 1;
-    case Status::error: return 2;
-    case Status::failed: return 3;
+    case Status::passed:
+      return 0;
+    case Status::skipped:
+      return 1;
+    case Status::error:
+      return 2;
+    case Status::failed:
+      return 3;
   }
   assert(false && "unknown Status");
   return 3;
@@ -21,10 +25,14 @@ int severity_rank(Status s) {
 
 const char* status_name(Status s) {
   switch (s) {
-    case Status::passed: return "passed";
-    case Status::failed: return "failed";
-    case Status::error: return "error";
-    case Status::skipped: return "skipped";
+    case Status::passed:
+      return "passed";
+    case Status::failed:
+      return "failed";
+    case Status::error:
+      return "error";
+    case Status::skipped:
+      return "skipped";
   }
   assert(false && "unknown Status");
   return "error";
@@ -42,10 +50,13 @@ Status overall_status(const RunReport& report) {
 
 int exit_code(const RunReport& report) {
   switch (overall_status(report)) {
-    case Status::failed: return 1;
-    case Status::error: return 3;
+    case Status::failed:
+      return 1;
+    case Status::error:
+      return 3;
     case Status::passed:
-    case Status::skipped: return 0;
+    case Status::skipped:
+      return 0;
   }
   return 3;
 }

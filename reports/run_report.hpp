@@ -19,38 +19,38 @@ const char* status_name(Status s);
 inline constexpr int k_report_format_version = 1;
 
 struct PhaseResult {
-  std::string name;         // "provision", "restore", "checks", "teardown"
+  std::string name;  // "provision", "restore", "checks", "teardown"
   Status status = Status::passed;
-  Millis started{0};        // offset from the backup drill's start
+  Millis started{0};  // offset from the backup drill's start
   Millis duration{0};
   std::string message;      // why it failed; empty when passed
   std::string stderr_tail;  // the tool's last lines of stderr, when a tool ran
 };
 
 struct CheckResult {
-  std::string name;       // stable across runs; the JUnit testcase name
-  std::string type;       // "row_count", "query", ...
+  std::string name;  // stable across runs; the JUnit testcase name
+  std::string type;  // "row_count", "query", ...
   Status status = Status::passed;
-  std::string expected;   // as the plan put it: "= 275", ">= 1", "0"
-  std::string observed;   // what the database said
+  std::string expected;  // as the plan put it: "= 275", ">= 1", "0"
+  std::string observed;  // what the database said
   std::string message;
   Millis duration{0};
   std::vector<Finding> findings;
 };
 
 struct ObjectiveResult {
-  std::string name;       // "rto" (later "rpo")
+  std::string name;                // "rto" (later "rpo")
   Status status = Status::passed;  // skipped when not measured (restore failed)
   std::optional<Millis> objective;
   std::optional<Millis> achieved;
-  std::string message;    // "restored in 4m12s, objective 15m"
+  std::string message;  // "restored in 4m12s, objective 15m"
 };
 
 struct BackupResult {
   std::string name;
-  std::string engine;       // "postgres", "sqlite"
+  std::string engine;  // "postgres", "sqlite"
   std::string path;
-  std::string format;       // "pg_dump custom", "sqlite database", ...
+  std::string format;  // "pg_dump custom", "sqlite database", ...
   std::string server_version;
   Status status = Status::passed;  // the worst of phases, objectives and checks
   std::chrono::system_clock::time_point started{};
@@ -58,7 +58,7 @@ struct BackupResult {
   std::vector<PhaseResult> phases;
   std::vector<ObjectiveResult> objectives;
   std::vector<CheckResult> checks;
-  std::string scratch;      // kept scratch instance: how to connect; empty otherwise
+  std::string scratch;  // kept scratch instance: how to connect; empty otherwise
 };
 
 struct RunReport {

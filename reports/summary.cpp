@@ -29,9 +29,7 @@ class Painter {
 
   std::string paint(Status s, std::string_view text) const {
     if (!m_color) return std::string(text);
-    std::string_view code = s == Status::passed   ? k_green
-                            : s == Status::failed ? k_red
-                                                  : k_yellow;
+    std::string_view code = s == Status::passed ? k_green : s == Status::failed ? k_red : k_yellow;
     return fmt::format("{}{}{}", code, text, k_reset);
   }
   std::string mark(Status s) const { return paint(s, mark_text(s)); }
@@ -39,10 +37,14 @@ class Painter {
  private:
   static std::string_view mark_text(Status s) {
     switch (s) {
-      case Status::passed: return "\u2713";  // ✓
-      case Status::failed: return "\u2717";  // ✗
-      case Status::error: return "!";
-      case Status::skipped: return "-";
+      case Status::passed:
+        return "\u2713";  // ✓
+      case Status::failed:
+        return "\u2717";  // ✗
+      case Status::error:
+        return "!";
+      case Status::skipped:
+        return "-";
     }
     return "?";
   }
@@ -52,9 +54,7 @@ class Painter {
 
 std::string safe(std::string_view text) { return detail::terminal_safe(text); }
 
-std::string first_line(std::string_view text) {
-  return safe(text.substr(0, text.find('\n')));
-}
+std::string first_line(std::string_view text) { return safe(text.substr(0, text.find('\n'))); }
 
 std::string pad(const std::string& text, std::size_t width) {
   const std::size_t w = detail::display_width(text);
@@ -85,10 +85,9 @@ std::string header(const RunReport& report, const Painter& painter) {
     }
   }
   const Status overall = overall_status(report);
-  return fmt::format(
-      "drillproof {}: plan \"{}\": {} ({}) in {}s\n", safe(report.tool_version),
-      safe(report.plan_name), painter.paint(overall, upper_status(overall)), tally,
-      seconds(std::chrono::duration_cast<Millis>(report.finished - report.started)));
+  return fmt::format("drillproof {}: plan \"{}\": {} ({}) in {}s\n", safe(report.tool_version),
+                     safe(report.plan_name), painter.paint(overall, upper_status(overall)), tally,
+                     seconds(std::chrono::duration_cast<Millis>(report.finished - report.started)));
 }
 
 std::string restore_text(const BackupResult& b) {
@@ -139,10 +138,9 @@ void append_details(std::string& out, const BackupResult& b, const Painter& pain
     if (!is_red(c.status)) continue;
     const std::string mark = painter.mark(c.status);
     if (c.findings.empty()) {
-      std::string why =
-          !c.message.empty()
-              ? first_line(c.message)
-              : fmt::format("expected {}, observed {}", safe(c.expected), safe(c.observed));
+      std::string why = !c.message.empty() ? first_line(c.message)
+                                           : fmt::format("expected {}, observed {}",
+                                                         safe(c.expected), safe(c.observed));
       out += fmt::format("{}{} {}: {}\n", indent, mark, safe(c.name), why);
       continue;
     }

@@ -38,8 +38,8 @@ Result<std::vector<fs::path>> write_reports(const RunReport& report, const fs::p
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec)
-    return make_error(Errc::io, fmt::format("cannot create report directory {}: {}", dir.string(),
-                                            ec.message()));
+    return make_error(
+        Errc::io, fmt::format("cannot create report directory {}: {}", dir.string(), ec.message()));
 
   std::vector<fs::path> written;
   const std::pair<const char*, std::string> files[] = {

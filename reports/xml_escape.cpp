@@ -18,15 +18,28 @@ std::string xml_escape(std::string_view text) {
       continue;
     }
     switch (d.code_point) {
-      case '&': out += "&amp;"; continue;
-      case '<': out += "&lt;"; continue;
-      case '>': out += "&gt;"; continue;
-      case '"': out += "&quot;"; continue;
-      case '\'': out += "&apos;"; continue;
+      case '&':
+        out += "&amp;";
+        continue;
+      case '<':
+        out += "&lt;";
+        continue;
+      case '>':
+        out += "&gt;";
+        continue;
+      case '"':
+        out += "&quot;";
+        continue;
+      case '\'':
+        out += "&apos;";
+        continue;
       case '\t':
       case '\n':
-      case '\r': out.push_back(static_cast<char>(d.code_point)); continue;
-      default: break;
+      case '\r':
+        out.push_back(static_cast<char>(d.code_point));
+        continue;
+      default:
+        break;
     }
     if (d.code_point < 0x20U) {
       detail::append_hex_escape(out, static_cast<unsigned char>(d.code_point));

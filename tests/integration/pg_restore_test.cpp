@@ -53,7 +53,8 @@ class PgRestore : public ::testing::Test {
   }
 
   static fs::path dump_path(char format) {
-    return s_work->path() / fmt::format("chinook.{}", format == 'p' ? "sql" : std::string(1, format));
+    return s_work->path() /
+           fmt::format("chinook.{}", format == 'p' ? "sql" : std::string(1, format));
   }
   fs::path dir() const { return m_dir->path(); }
   fs::path tmp() const { return dir() / "tmp"; }
@@ -79,7 +80,8 @@ database = "chinook"
   }
 
   CliRun drill(const fs::path& plan_file) const {
-    return run_cli({"run", plan_file.string(), "--out", out().string()}, {{"TMPDIR", tmp().string()}});
+    return run_cli({"run", plan_file.string(), "--out", out().string()},
+                   {{"TMPDIR", tmp().string()}});
   }
 
   static constexpr const char* k_good_checks = R"(
@@ -129,7 +131,9 @@ expect_rows = [[1, "Rock"], [2, "Jazz"], [3, "Metal"]]
   static inline std::string s_why;
 };
 
-TEST_F(PgRestore, CustomFormatRestoresAndPasses) { expect_clean_pass(dump_path('c'), "pg_dump custom"); }
+TEST_F(PgRestore, CustomFormatRestoresAndPasses) {
+  expect_clean_pass(dump_path('c'), "pg_dump custom");
+}
 TEST_F(PgRestore, DirectoryFormatRestoresAndPasses) {
   expect_clean_pass(dump_path('d'), "pg_dump directory");
 }
@@ -312,8 +316,8 @@ TEST_F(PgRestore, SigtermDuringRestoreLeavesNothingBehind) {
 
 // --keep-scratch leaves a running server and says how to connect.
 TEST_F(PgRestore, KeepScratchLeavesAConnectableServer) {
-  auto run = run_cli({"run", plan(dump_path('c'), k_good_checks).string(), "--out",
-                      out().string(), "--keep-scratch"},
+  auto run = run_cli({"run", plan(dump_path('c'), k_good_checks).string(), "--out", out().string(),
+                      "--keep-scratch"},
                      {{"TMPDIR", tmp().string()}});
   EXPECT_EQ(run.exit_code, 0) << run.err;
   auto report = read_json(out() / "report.json");
@@ -326,8 +330,9 @@ TEST_F(PgRestore, KeepScratchLeavesAConnectableServer) {
   ASSERT_FALSE(pids.empty());
   // Still answering queries after drillproof exited.
   SpawnOptions q;
-  q.argv = {"psql", "-h", kept.string(), "-U", "postgres", "-d", "chinook", "-Atc",
-            "SELECT count(*) FROM track"};
+  q.argv = {"psql",    "-h",       kept.string(),
+            "-U",      "postgres", "-d",
+            "chinook", "-Atc",     "SELECT count(*) FROM track"};
   auto answer = run_captured(std::move(q), 30s);
   ASSERT_TRUE(answer);
   EXPECT_EQ(std::string(trim(answer->out)), "3503");

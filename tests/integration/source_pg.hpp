@@ -39,8 +39,13 @@ class SourcePg {
   Result<CapturedRun> client(const std::string& tool, std::vector<std::string> args,
                              const std::string& database = "postgres") const {
     SpawnOptions o;
-    o.argv = {(m_scratch.binaries().bindir / tool).string(), "-h", m_scratch.dir().string(),
-              "-p", "5432", "-U", "postgres"};
+    o.argv = {(m_scratch.binaries().bindir / tool).string(),
+              "-h",
+              m_scratch.dir().string(),
+              "-p",
+              "5432",
+              "-U",
+              "postgres"};
     if (tool == "psql" || tool == "pg_dump") {
       o.argv.push_back("-d");
       o.argv.push_back(database);

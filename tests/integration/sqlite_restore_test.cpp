@@ -107,15 +107,18 @@ TEST_F(SqliteRestore, TruncatedSqlDumpIsAnErrorNamingTheLine) {
   auto cut = sql.find("VALUES", sql.size() / 2);
   fs::path damaged = dir() / "truncated.sql";
   write_text(damaged, sql.substr(0, cut));
-  int line = 1 + static_cast<int>(std::count(sql.begin(), sql.begin() + static_cast<long>(cut), '\n'));
+  int line =
+      1 + static_cast<int>(std::count(sql.begin(), sql.begin() + static_cast<long>(cut), '\n'));
   auto run = drill(plan(damaged, k_checks));
   EXPECT_EQ(run.exit_code, 3) << run.out;
   auto report = read_json(out() / "report.json");
   const auto& restore = report["backups"][0]["phases"][1];
   EXPECT_EQ(restore["status"], "error");
   std::string msg = restore["message"];
-  EXPECT_NE(msg.find(fmt::format("truncated.sql:{}: the dump ends in the middle of this statement", line)),
-            std::string::npos) << msg;
+  EXPECT_NE(msg.find(fmt::format("truncated.sql:{}: the dump ends in the middle of this statement",
+                                 line)),
+            std::string::npos)
+      << msg;
   EXPECT_NE(read_text(out() / "junit.xml").find("<error message="), std::string::npos);
 }
 
@@ -138,14 +141,16 @@ TEST_F(SqliteRestore, SqliteDumpCutBetweenStatementsIsAnError) {
   EXPECT_EQ(run.exit_code, 3) << run.out;
   std::string msg = read_json(out() / "report.json")["backups"][0]["phases"][1]["message"];
   EXPECT_NE(msg.find("dump ends inside a transaction (no COMMIT); the file looks truncated"),
-            std::string::npos) << msg;
+            std::string::npos)
+      << msg;
 }
 
 // Negative control: a syntax error in the dump names its line.
 TEST_F(SqliteRestore, BrokenStatementNamesItsLine) {
   fs::path damaged = dir() / "broken.sql";
   write_text(damaged, "CREATE TABLE a (id INTEGER);\n\nINSRT INTO a VALUES (1);\n");
-  auto run = drill(plan(damaged, "[[backup.check]]\ntype = \"row_count\"\ntable = \"a\"\nexpect = 1\n"));
+  auto run =
+      drill(plan(damaged, "[[backup.check]]\ntype = \"row_count\"\ntable = \"a\"\nexpect = 1\n"));
   EXPECT_EQ(run.exit_code, 3);
   std::string msg = read_json(out() / "report.json")["backups"][0]["phases"][1]["message"];
   EXPECT_NE(msg.find("broken.sql:3: near \"INSRT\": syntax error"), std::string::npos) << msg;
@@ -156,9 +161,10 @@ TEST_F(SqliteRestore, DroppedRowsAreAFailure) {
   fs::path copy = dir() / "damaged.sqlite";
   fs::copy_file(chinook("Chinook_Sqlite.sqlite"), copy);
   SpawnOptions del;
-  del.argv = {"sqlite3", copy.string(),
-              "DELETE FROM InvoiceLine WHERE InvoiceId = 1; DELETE FROM Invoice WHERE InvoiceId = 1; "
-              "DELETE FROM PlaylistTrack WHERE TrackId = 1; DELETE FROM Track WHERE TrackId = 1;"};
+  del.argv = {
+      "sqlite3", copy.string(),
+      "DELETE FROM InvoiceLine WHERE InvoiceId = 1; DELETE FROM Invoice WHERE InvoiceId = 1; "
+      "DELETE FROM PlaylistTrack WHERE TrackId = 1; DELETE FROM Track WHERE TrackId = 1;"};
   auto deleted = run_captured(std::move(del), std::chrono::seconds(60));
   DP_REQUIRE_OR_SKIP(deleted && deleted->status.ok(), "sqlite3 CLI not installed");
   auto run = drill(plan(copy, k_checks));

@@ -26,16 +26,18 @@ inline bool in_ci() {
 }
 
 // A missing server binary skips the test locally but fails it under CI=true.
-#define DP_REQUIRE_OR_SKIP(cond, why)                              \
-  do {                                                             \
-    if (!(cond)) {                                                 \
-      if (::dp::test::in_ci()) FAIL() << (why);                    \
-      GTEST_SKIP() << (why);                                       \
-    }                                                              \
+#define DP_REQUIRE_OR_SKIP(cond, why)           \
+  do {                                          \
+    if (!(cond)) {                              \
+      if (::dp::test::in_ci()) FAIL() << (why); \
+      GTEST_SKIP() << (why);                    \
+    }                                           \
   } while (false)
 
 inline fs::path shared_dir() { return DP_SHARED_DIR; }
-inline fs::path chinook(const std::string& file) { return shared_dir() / "datasets/chinook" / file; }
+inline fs::path chinook(const std::string& file) {
+  return shared_dir() / "datasets/chinook" / file;
+}
 
 // A temp dir that the unprivileged server user can traverse (scratch dirs
 // are created inside it when it is used as TMPDIR).
@@ -84,8 +86,8 @@ inline nlohmann::json read_json(const fs::path& p) { return nlohmann::json::pars
 // xmllint --schema against the JUnit schema Jenkins' xUnit plugin uses.
 inline int junit_schema_check(const fs::path& junit) {
   SpawnOptions o;
-  o.argv = {"xmllint", "--noout", "--schema",
-            (shared_dir() / "schemas/junit-10.xsd").string(), junit.string()};
+  o.argv = {"xmllint", "--noout", "--schema", (shared_dir() / "schemas/junit-10.xsd").string(),
+            junit.string()};
   auto run = run_captured(std::move(o), std::chrono::seconds(60));
   if (!run) return -1;
   if (!run->status.ok()) std::cerr << run->err;

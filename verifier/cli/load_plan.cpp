@@ -25,8 +25,8 @@ std::optional<plan::Plan> load_plan(const std::string& file, const plan::Options
   config::Diagnostics problems;
   for (const auto& b : config->backups) {
     auto format = drills::detect_format(b.engine, b.path);
-    if (!format) problems.push_back({b.pos, fmt::format("backup '{}': {}", b.name,
-                                                        format.error().message)});
+    if (!format)
+      problems.push_back({b.pos, fmt::format("backup '{}': {}", b.name, format.error().message)});
   }
   if (!problems.empty()) {
     for (const auto& d : problems) fmt::print(stderr, "{}\n", d.format());

@@ -31,10 +31,10 @@ struct Objectives {
 struct PlanSettings {
   std::string name;
   std::string owner;
-  Objectives objectives;          // defaults for every backup
-  std::string pg_bindir;          // empty: pg_config --bindir, else newest /usr/lib/postgresql/*/bin
-  std::string run_as;             // server user when run as root; empty: "postgres"
-  Millis start_timeout{60'000};   // scratch server readiness deadline
+  Objectives objectives;         // defaults for every backup
+  std::string pg_bindir;         // empty: pg_config --bindir, else newest /usr/lib/postgresql/*/bin
+  std::string run_as;            // server user when run as root; empty: "postgres"
+  Millis start_timeout{60'000};  // scratch server readiness deadline
   Millis restore_timeout{3'600'000};
   Millis check_timeout{300'000};  // per check statement
   SourcePos pos;
@@ -43,12 +43,12 @@ struct PlanSettings {
 struct BackupConfig {
   std::string name;
   EngineKind engine = EngineKind::postgres;
-  std::filesystem::path path;      // absolute; relative paths resolve against the plan's folder
-  std::string database;            // database restored into (postgres); default "restored"
-  Objectives objectives;           // as written; plan::build applies plan defaults
+  std::filesystem::path path;  // absolute; relative paths resolve against the plan's folder
+  std::string database;        // database restored into (postgres); default "restored"
+  Objectives objectives;       // as written; plan::build applies plan defaults
   std::optional<Millis> restore_timeout;
-  std::optional<int> restore_jobs; // pg_restore -j; default: number of cores
-  std::vector<std::string> roles;  // roles created before restoring (dumps that name owners)
+  std::optional<int> restore_jobs;  // pg_restore -j; default: number of cores
+  std::vector<std::string> roles;   // roles created before restoring (dumps that name owners)
   std::vector<CheckSpec> checks;
   SourcePos pos;
 };

@@ -31,8 +31,9 @@ PlanSettings read_plan(Reader& reader, const toml::table& root) {
   out.pos = reader.start_of_file();
   const toml::node* node = root.get("plan");
   if (!node) {
-    reader.report(reader.start_of_file(), "missing [plan] table; a plan starts with [plan] and "
-                                          "name = \"...\"");
+    reader.report(reader.start_of_file(),
+                  "missing [plan] table; a plan starts with [plan] and "
+                  "name = \"...\"");
     return out;
   }
   const auto* table = node->as_table();
@@ -160,12 +161,12 @@ Result<Config, Diagnostics> parse(std::string_view text, const fs::path& file,
   try {
     root = toml::parse(text, std::string_view(file_name));
   } catch (const toml::parse_error& e) {
-    return Unexpected<Diagnostics>(Diagnostics{Diagnostic{
-        reader.pos(e.source()), fmt::format("syntax error: {}", lowercase_first(e.description()))}});
-  } catch (const std::exception& e) {
     return Unexpected<Diagnostics>(
-        Diagnostics{Diagnostic{SourcePos{file_name, 0, 0},
-                               fmt::format("cannot parse plan: {}", e.what())}});
+        Diagnostics{Diagnostic{reader.pos(e.source()),
+                               fmt::format("syntax error: {}", lowercase_first(e.description()))}});
+  } catch (const std::exception& e) {
+    return Unexpected<Diagnostics>(Diagnostics{
+        Diagnostic{SourcePos{file_name, 0, 0}, fmt::format("cannot parse plan: {}", e.what())}});
   }
 
   Config config;

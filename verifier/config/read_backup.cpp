@@ -14,9 +14,9 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr std::string_view k_where = "[[backup]]";
-constexpr std::string_view k_keys[] = {"name", "engine",          "path",         "database",
-                                       "rto",  "rpo",             "restore_timeout",
-                                       "restore_jobs",            "roles",        "check"};
+constexpr std::string_view k_keys[] = {
+    "name", "engine",          "path",         "database", "rto",
+    "rpo",  "restore_timeout", "restore_jobs", "roles",    "check"};
 constexpr std::int64_t k_max_restore_jobs = 1024;
 constexpr std::size_t k_max_database_name = 63;  // PostgreSQL's NAMEDATALEN - 1
 
@@ -26,9 +26,8 @@ bool is_word_char(char c) {
 
 // [A-Za-z0-9_.-]+: backup names become JUnit test names and file names.
 bool is_backup_name(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
-    return is_word_char(c) || c == '.' || c == '-';
-  });
+  return !s.empty() && std::all_of(s.begin(), s.end(),
+                                   [](char c) { return is_word_char(c) || c == '.' || c == '-'; });
 }
 
 bool is_database_name(std::string_view s) {
@@ -48,8 +47,8 @@ void read_name(Reader& reader, const toml::table& table, SeenNames& seen, Backup
   }
   auto [it, inserted] = seen.emplace(*name, at.line);
   if (!inserted)
-    reader.report(at, fmt::format("duplicate backup name '{}' (first at line {})", *name,
-                                  it->second));
+    reader.report(at,
+                  fmt::format("duplicate backup name '{}' (first at line {})", *name, it->second));
 }
 
 std::optional<EngineKind> read_engine(Reader& reader, const toml::table& table) {
@@ -105,14 +104,13 @@ void read_database(Reader& reader, const toml::table& table, std::optional<Engin
   auto name = reader.string(table, "database", k_where, Need::optional);
   if (!name) return;
   if (engine == EngineKind::sqlite) {
-    reader.report(reader.key_pos(table, "database"),
-                  "'database' applies to postgres backups only");
+    reader.report(reader.key_pos(table, "database"), "'database' applies to postgres backups only");
     return;
   }
   SourcePos at = reader.pos(*table.get("database"));
   if (!is_database_name(*name))
-    reader.report(at, fmt::format("database name '{}' may only contain letters, digits and '_'",
-                                  *name));
+    reader.report(
+        at, fmt::format("database name '{}' may only contain letters, digits and '_'", *name));
   else if (name->size() > k_max_database_name)
     reader.report(at, fmt::format("database name '{}' is longer than {} characters", *name,
                                   k_max_database_name));
@@ -127,8 +125,8 @@ void read_jobs(Reader& reader, const toml::table& table, BackupConfig& out) {
   if (*jobs < 1)
     reader.report(at, fmt::format("'restore_jobs' must be at least 1, got {}", *jobs));
   else if (*jobs > k_max_restore_jobs)
-    reader.report(at, fmt::format("'restore_jobs' must be at most {}, got {}", k_max_restore_jobs,
-                                  *jobs));
+    reader.report(
+        at, fmt::format("'restore_jobs' must be at most {}, got {}", k_max_restore_jobs, *jobs));
   else
     out.restore_jobs = static_cast<int>(*jobs);
 }

@@ -40,15 +40,19 @@ ParamValue to_param(const Reader& reader, const toml::node& node) {
 // Checks `node` against `type`; reports at the offending node and returns false.
 bool check_type(Reader& reader, std::string_view key, const toml::node& node, ParamType type) {
   auto wrong = [&](const toml::node& at) {
-    reader.report(reader.pos(at), fmt::format("'{}' must be {}, got {}", key,
-                                              param_type_name(type), type_name(at)));
+    reader.report(reader.pos(at), fmt::format("'{}' must be {}, got {}", key, param_type_name(type),
+                                              type_name(at)));
     return false;
   };
   switch (type) {
-    case ParamType::string: return node.is_string() || wrong(node);
-    case ParamType::integer: return node.is_integer() || wrong(node);
-    case ParamType::boolean: return node.is_boolean() || wrong(node);
-    case ParamType::scalar: return is_scalar(node) || wrong(node);
+    case ParamType::string:
+      return node.is_string() || wrong(node);
+    case ParamType::integer:
+      return node.is_integer() || wrong(node);
+    case ParamType::boolean:
+      return node.is_boolean() || wrong(node);
+    case ParamType::scalar:
+      return is_scalar(node) || wrong(node);
     case ParamType::duration: {
       const auto* s = node.as_string();
       if (!s) return wrong(node);
@@ -64,9 +68,9 @@ bool check_type(Reader& reader, std::string_view key, const toml::node& node, Pa
       for (std::size_t i = 0; i < array->size(); ++i) {
         const toml::node& element = *array->get(i);
         if (element.is_string()) continue;
-        reader.report(reader.pos(element), fmt::format("'{}' must be {}; element {} is {}", key,
-                                                       param_type_name(type), i + 1,
-                                                       type_name(element)));
+        reader.report(reader.pos(element),
+                      fmt::format("'{}' must be {}; element {} is {}", key, param_type_name(type),
+                                  i + 1, type_name(element)));
         ok = false;
       }
       return ok;
@@ -158,9 +162,9 @@ CheckRead read_check(Reader& reader, const toml::table& table,
     spec.type = *type;
     kind = find_kind(kinds, *type);
     if (!kind)
-      reader.report(reader.pos(*table.get("type")),
-                    fmt::format("unknown check type '{}'; known types: {}", *type,
-                                known_types(kinds)));
+      reader.report(
+          reader.pos(*table.get("type")),
+          fmt::format("unknown check type '{}'; known types: {}", *type, known_types(kinds)));
   }
   if (!kind) return out;  // without the kind's rules the other keys cannot be judged
 

@@ -24,13 +24,20 @@ std::string ParamValue::to_text() const {
 
 const char* param_type_name(ParamType type) {
   switch (type) {
-    case ParamType::string: return "a string";
-    case ParamType::integer: return "an integer";
-    case ParamType::boolean: return "a boolean";
-    case ParamType::duration: return "a duration string such as \"30s\"";
-    case ParamType::scalar: return "a string, number or boolean";
-    case ParamType::rows: return "an array of rows, each an array of values";
-    case ParamType::string_list: return "an array of strings";
+    case ParamType::string:
+      return "a string";
+    case ParamType::integer:
+      return "an integer";
+    case ParamType::boolean:
+      return "a boolean";
+    case ParamType::duration:
+      return "a duration string such as \"30s\"";
+    case ParamType::scalar:
+      return "a string, number or boolean";
+    case ParamType::rows:
+      return "an array of rows, each an array of values";
+    case ParamType::string_list:
+      return "an array of strings";
   }
   return "a value";
 }

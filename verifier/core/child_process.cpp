@@ -32,8 +32,10 @@ ExitStatus decode(int wstatus) {
 
 Result<Fd> open_redirect(const Redirect& r, int std_fd) {
   switch (r.kind) {
-    case Redirect::Kind::inherit: return Fd();
-    case Redirect::Kind::fd: return Fd();
+    case Redirect::Kind::inherit:
+      return Fd();
+    case Redirect::Kind::fd:
+      return Fd();
     case Redirect::Kind::null: {
       int fd = ::open("/dev/null", (std_fd == 0 ? O_RDONLY : O_WRONLY) | O_CLOEXEC);
       if (fd < 0) return make_error(Errc::io, "open /dev/null failed");
@@ -42,15 +44,15 @@ Result<Fd> open_redirect(const Redirect& r, int std_fd) {
     case Redirect::Kind::read_file: {
       int fd = ::open(r.path.c_str(), O_RDONLY | O_CLOEXEC);
       if (fd < 0)
-        return make_error(Errc::io, fmt::format("cannot read {}: {}", r.path.string(),
-                                                std::strerror(errno)));
+        return make_error(Errc::io,
+                          fmt::format("cannot read {}: {}", r.path.string(), std::strerror(errno)));
       return Fd(fd);
     }
     case Redirect::Kind::write_file: {
       int fd = ::open(r.path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
       if (fd < 0)
-        return make_error(Errc::io, fmt::format("cannot write {}: {}", r.path.string(),
-                                                std::strerror(errno)));
+        return make_error(
+            Errc::io, fmt::format("cannot write {}: {}", r.path.string(), std::strerror(errno)));
       return Fd(fd);
     }
   }
@@ -181,8 +183,8 @@ Result<ChildProcess> ChildProcess::spawn(SpawnOptions o) {
   } while (n < 0 && errno == EINTR);
   if (n == static_cast<ssize_t>(sizeof child_errno)) {
     child.stop();
-    return make_error(Errc::not_found, fmt::format("cannot run {}: {}", exe_path,
-                                                   std::strerror(child_errno)));
+    return make_error(Errc::not_found,
+                      fmt::format("cannot run {}: {}", exe_path, std::strerror(child_errno)));
   }
   return child;
 }
@@ -279,9 +281,8 @@ Result<CapturedRun> run_captured(SpawnOptions options, Millis timeout, std::size
     if (interrupted())
       return make_error(Errc::interrupted, fmt::format("{} interrupted", child->program()));
     if (std::chrono::steady_clock::now() >= deadline)
-      return make_error(Errc::timeout,
-                        fmt::format("{} did not finish within {}", child->program(),
-                                    format_duration(timeout)));
+      return make_error(Errc::timeout, fmt::format("{} did not finish within {}", child->program(),
+                                                   format_duration(timeout)));
     int rc = ::poll(pfd, 2, 50);
     if (rc < 0 && errno != EINTR) return make_error(Errc::io, "poll failed");
     for (int i = 0; i < 2; ++i) {

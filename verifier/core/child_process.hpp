@@ -38,10 +38,10 @@ struct Redirect {
 };
 
 struct SpawnOptions {
-  std::vector<std::string> argv;                            // argv[0] searched in PATH
-  std::vector<std::pair<std::string, std::string>> env;     // added to / replacing ours
-  std::filesystem::path cwd;                                // empty: ours
-  std::optional<Credentials> run_as;                        // needs root
+  std::vector<std::string> argv;                         // argv[0] searched in PATH
+  std::vector<std::pair<std::string, std::string>> env;  // added to / replacing ours
+  std::filesystem::path cwd;                             // empty: ours
+  std::optional<Credentials> run_as;                     // needs root
   Redirect in = Redirect::null();
   Redirect out = Redirect::inherit();
   Redirect err = Redirect::inherit();
@@ -108,8 +108,7 @@ struct CapturedRun {
 // Runs a command to completion and captures stdout and stderr (each capped at
 // `cap` bytes, keeping the tail). Fails on timeout or interrupt (the child is
 // stopped), or when it cannot start; a non-zero exit is not a failure here.
-Result<CapturedRun> run_captured(SpawnOptions options, Millis timeout,
-                                 std::size_t cap = 1 << 20);
+Result<CapturedRun> run_captured(SpawnOptions options, Millis timeout, std::size_t cap = 1 << 20);
 
 // The absolute path of `program` found in PATH, or Errc::not_found.
 Result<std::filesystem::path> find_program(const std::string& program);

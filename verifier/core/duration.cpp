@@ -12,15 +12,14 @@ struct Unit {
   std::string_view name;
   std::int64_t ms;
 };
-constexpr Unit k_units[] = {{"ms", 1},          {"s", 1000},         {"m", 60'000},
-                            {"h", 3'600'000},   {"d", 86'400'000},   {"w", 604'800'000}};
+constexpr Unit k_units[] = {{"ms", 1},        {"s", 1000},       {"m", 60'000},
+                            {"h", 3'600'000}, {"d", 86'400'000}, {"w", 604'800'000}};
 
 }  // namespace
 
 Result<Millis> parse_duration(std::string_view text) {
   auto bad = [&](std::string why) {
-    return make_error(Errc::invalid_input,
-                      fmt::format("bad duration \"{}\": {}", text, why));
+    return make_error(Errc::invalid_input, fmt::format("bad duration \"{}\": {}", text, why));
   };
   if (text.empty()) return bad("empty; write e.g. \"30m\", \"1h30m\" or \"500ms\"");
   double total = 0;

@@ -13,7 +13,7 @@ namespace dp {
 using Millis = std::chrono::milliseconds;
 
 // Fails with Errc::invalid_input and a message naming what was wrong
-// ("unknown unit 'x' in \"5x\"; use ms, s, m, h, d or w").
+// ("bad duration \"5x\": unknown unit 'x'; use ms, s, m, h, d or w").
 Result<Millis> parse_duration(std::string_view text);
 
 // "15m", "1h30m", "500ms", "0s": the shortest exact plan-file spelling.

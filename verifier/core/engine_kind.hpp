@@ -8,9 +8,12 @@ enum class EngineKind { postgres, sqlite, mysql };
 
 inline std::string_view engine_kind_name(EngineKind k) {
   switch (k) {
-    case EngineKind::postgres: return "postgres";
-    case EngineKind::sqlite: return "sqlite";
-    case EngineKind::mysql: return "mysql";
+    case EngineKind::postgres:
+      return "postgres";
+    case EngineKind::sqlite:
+      return "sqlite";
+    case EngineKind::mysql:
+      return "mysql";
   }
   return "postgres";
 }

@@ -54,25 +54,43 @@ template <class T, class E = Error>
 class [[nodiscard]] Result {
  public:
   template <class U = T>
-    requires std::is_constructible_v<T, U&&>
-  Result(U&& value) : m_v(std::in_place_index<0>, std::forward<U>(value)) {}
+  requires std::is_constructible_v<T, U&&> Result(U&& value)
+      : m_v(std::in_place_index<0>, std::forward<U>(value)) {}
   Result(Unexpected<E> e) : m_v(std::in_place_index<1>, std::move(e).error()) {}
 
   bool has_value() const { return m_v.index() == 0; }
   explicit operator bool() const { return has_value(); }
 
-  T& value() & { assert(has_value()); return std::get<0>(m_v); }
-  const T& value() const& { assert(has_value()); return std::get<0>(m_v); }
-  T&& value() && { assert(has_value()); return std::get<0>(std::move(m_v)); }
+  T& value() & {
+    assert(has_value());
+    return std::get<0>(m_v);
+  }
+  const T& value() const& {
+    assert(has_value());
+    return std::get<0>(m_v);
+  }
+  T&& value() && {
+    assert(has_value());
+    return std::get<0>(std::move(m_v));
+  }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
   T&& operator*() && { return std::move(*this).value(); }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
 
-  E& error() & { assert(!has_value()); return std::get<1>(m_v); }
-  const E& error() const& { assert(!has_value()); return std::get<1>(m_v); }
-  E&& error() && { assert(!has_value()); return std::get<1>(std::move(m_v)); }
+  E& error() & {
+    assert(!has_value());
+    return std::get<1>(m_v);
+  }
+  const E& error() const& {
+    assert(!has_value());
+    return std::get<1>(m_v);
+  }
+  E&& error() && {
+    assert(!has_value());
+    return std::get<1>(std::move(m_v));
+  }
 
   template <class U>
   T value_or(U&& fallback) const& {
@@ -92,9 +110,18 @@ class [[nodiscard]] Result<void, E> {
   bool has_value() const { return m_ok; }
   explicit operator bool() const { return m_ok; }
   void value() const { assert(m_ok); }
-  E& error() & { assert(!m_ok); return m_error; }
-  const E& error() const& { assert(!m_ok); return m_error; }
-  E&& error() && { assert(!m_ok); return std::move(m_error); }
+  E& error() & {
+    assert(!m_ok);
+    return m_error;
+  }
+  const E& error() const& {
+    assert(!m_ok);
+    return m_error;
+  }
+  E&& error() && {
+    assert(!m_ok);
+    return std::move(m_error);
+  }
 
  private:
   E m_error{};
@@ -103,11 +130,10 @@ class [[nodiscard]] Result<void, E> {
 
 // Propagates a failed Result<void> or Result<T> from the current function,
 // adding no context. Use sparingly; prefer adding context.
-#define DP_TRY_VOID(expr)                                            \
-  do {                                                               \
-    auto dp_try_result_ = (expr);                                    \
-    if (!dp_try_result_) return ::dp::Unexpected<::dp::Error>(       \
-        std::move(dp_try_result_).error());                          \
+#define DP_TRY_VOID(expr)                                                                         \
+  do {                                                                                            \
+    auto dp_try_result_ = (expr);                                                                 \
+    if (!dp_try_result_) return ::dp::Unexpected<::dp::Error>(std::move(dp_try_result_).error()); \
   } while (false)
 
 }  // namespace dp

@@ -1,7 +1,7 @@
 #include "verifier/core/signals.hpp"
 
-#include <csignal>
 #include <atomic>
+#include <csignal>
 
 namespace dp {
 namespace {

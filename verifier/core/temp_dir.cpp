@@ -54,13 +54,12 @@ Result<void> TempDir::chown_to(const Credentials& user) const {
   for (auto it = std::filesystem::recursive_directory_iterator(m_path, ec);
        !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
     if (::lchown(it->path().c_str(), user.uid, user.gid) != 0)
-      return make_error(Errc::io, fmt::format("chown {}: {}", it->path().string(),
-                                              std::strerror(errno)));
+      return make_error(Errc::io,
+                        fmt::format("chown {}: {}", it->path().string(), std::strerror(errno)));
   }
   if (::chown(m_path.c_str(), user.uid, user.gid) != 0)
-    return make_error(Errc::io,
-                      fmt::format("chown {} to {}: {}", m_path.string(), user.name,
-                                  std::strerror(errno)));
+    return make_error(Errc::io, fmt::format("chown {} to {}: {}", m_path.string(), user.name,
+                                            std::strerror(errno)));
   return {};
 }
 

@@ -11,8 +11,8 @@
 namespace dp {
 
 std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\n' ||
-                        s.front() == '\r'))
+  while (!s.empty() &&
+         (s.front() == ' ' || s.front() == '\t' || s.front() == '\n' || s.front() == '\r'))
     s.remove_prefix(1);
   while (!s.empty() &&
          (s.back() == ' ' || s.back() == '\t' || s.back() == '\n' || s.back() == '\r'))
@@ -33,6 +33,7 @@ std::vector<std::string> split(std::string_view s, char sep) {
 }
 
 std::string tail_lines(std::string_view text, std::size_t max_lines, std::size_t max_bytes) {
+  if (max_lines == 0) return {};
   text = trim(text);
   std::size_t pos = text.size();
   std::size_t lines = 0;
@@ -58,11 +59,14 @@ std::string read_file_tail(const std::filesystem::path& path, std::size_t max_by
   std::ifstream in(path, std::ios::binary);
   if (!in) return {};
   in.seekg(0, std::ios::end);
-  auto size = static_cast<std::size_t>(in.tellg());
+  auto end = in.tellg();
+  if (end < 0) return {};  // not a regular file (directory, pipe)
+  auto size = static_cast<std::size_t>(end);
   std::size_t start = size > max_bytes ? size - max_bytes : 0;
   in.seekg(static_cast<std::streamoff>(start));
   std::string out(size - start, '\0');
   in.read(out.data(), static_cast<std::streamsize>(out.size()));
+  out.resize(static_cast<std::size_t>(in.gcount()));  // the file may have shrunk
   return out;
 }
 
@@ -77,8 +81,9 @@ Result<std::string> read_file_head(const std::filesystem::path& path, std::size_
 
 Result<void> write_file(const std::filesystem::path& path, std::string_view content) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  if (!out) return make_error(Errc::io, fmt::format("cannot write {}: {}", path.string(),
-                                                     std::strerror(errno)));
+  if (!out)
+    return make_error(Errc::io,
+                      fmt::format("cannot write {}: {}", path.string(), std::strerror(errno)));
   out.write(content.data(), static_cast<std::streamsize>(content.size()));
   out.close();
   if (!out) return make_error(Errc::io, fmt::format("write to {} failed", path.string()));

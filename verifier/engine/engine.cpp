@@ -17,9 +17,12 @@ std::string quote_qualified(const Engine& engine, std::string_view dotted) {
 
 Result<std::unique_ptr<Engine>> connect(const ConnectOptions& options) {
   switch (options.kind) {
-    case EngineKind::postgres: return postgres::connect(options);
-    case EngineKind::sqlite: return sqlite::open_read_only(options);
-    case EngineKind::mysql: break;
+    case EngineKind::postgres:
+      return postgres::connect(options);
+    case EngineKind::sqlite:
+      return sqlite::open_read_only(options);
+    case EngineKind::mysql:
+      break;
   }
   return make_error(Errc::unsupported, "engine 'mysql' is not supported yet");
 }

@@ -49,10 +49,10 @@ std::string quote_qualified(const Engine& engine, std::string_view dotted);
 
 struct ConnectOptions {
   EngineKind kind = EngineKind::postgres;
-  std::string socket_dir;     // postgres: the unix socket directory
+  std::string socket_dir;  // postgres: the unix socket directory
   int port = 5432;
-  std::string user;           // postgres role
-  std::string database;       // postgres database, or the sqlite file path
+  std::string user;      // postgres role
+  std::string database;  // postgres database, or the sqlite file path
   Millis connect_timeout{10'000};
   Millis statement_timeout{300'000};
 };

@@ -16,14 +16,14 @@ Result<Plan> build(const config::Config& config, const Options& options, int cor
   if (!unknown.empty()) {
     std::vector<std::string> names;
     for (const auto& b : config.backups) names.push_back(b.name);
-    return make_error(Errc::invalid_input,
-                      fmt::format("--only: no backup named {} in {}; the plan has: {}",
-                                  fmt::join(unknown, ", "), config.file.string(),
-                                  fmt::join(names, ", ")));
+    return make_error(
+        Errc::invalid_input,
+        fmt::format("--only: no backup named {} in {}; the plan has: {}", fmt::join(unknown, ", "),
+                    config.file.string(), fmt::join(names, ", ")));
   }
   if (options.jobs < 1)
-    return make_error(Errc::invalid_input, fmt::format("--jobs must be at least 1, got {}",
-                                                       options.jobs));
+    return make_error(Errc::invalid_input,
+                      fmt::format("--jobs must be at least 1, got {}", options.jobs));
   Plan plan;
   plan.settings = config.plan;
   plan.file = config.file.string();

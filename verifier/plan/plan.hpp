@@ -13,7 +13,7 @@ struct Options {
   std::vector<std::string> only;  // --only NAME...; empty: every backup
   int jobs = 1;                   // backups drilled at once
   bool keep_scratch = false;
-  std::string run_as;             // --run-as overrides [plan] run_as
+  std::string run_as;  // --run-as overrides [plan] run_as
 };
 
 struct BackupJob {

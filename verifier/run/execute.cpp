@@ -50,7 +50,8 @@ reports::RunReport execute(const plan::Plan& plan, const RunOptions& options) {
   env.pg_binaries = &pg_binaries;
 
   std::vector<reports::BackupResult> results(plan.jobs.size());
-  std::vector<unsigned char> started(plan.jobs.size(), 0);  // not vector<bool>: written by several threads
+  std::vector<unsigned char> started(plan.jobs.size(),
+                                     0);  // not vector<bool>: written by several threads
   std::atomic<std::size_t> next{0};
   auto worker = [&] {
     while (!interrupted()) {

@@ -349,8 +349,9 @@ bogus = 1
 name =
 )");
   ASSERT_EQ(out.size(), 1u);
-  EXPECT_EQ(out[0], at(3, 7, "syntax error: error while parsing key-value pair: expected value, "
-                             "saw '\\n'"));
+  EXPECT_EQ(out[0], at(3, 7,
+                       "syntax error: error while parsing key-value pair: expected value, "
+                       "saw '\\n'"));
 }
 
 TEST_F(LoadTest, SyntaxErrorForARedefinedKey) {
@@ -523,8 +524,7 @@ database = "shop-db"
   EXPECT_EQ(out[0], at(5, 8,
                        "backup name 'orders nightly' may only contain letters, digits, '_', '.' "
                        "and '-'"));
-  EXPECT_EQ(out[1],
-            at(8, 12, "database name 'shop-db' may only contain letters, digits and '_'"));
+  EXPECT_EQ(out[1], at(8, 12, "database name 'shop-db' may only contain letters, digits and '_'"));
 }
 
 TEST_F(LoadTest, DuplicateCheckNames) {
@@ -590,8 +590,8 @@ engine = "postgres"
 path = "gone/orders.dump"
 )"));
   ASSERT_EQ(out.size(), 1u);
-  EXPECT_EQ(out[0], at(7, 8,
-                       "backup file not found: " + (dir_path() / "gone/orders.dump").string()));
+  EXPECT_EQ(out[0],
+            at(7, 8, "backup file not found: " + (dir_path() / "gone/orders.dump").string()));
 }
 
 TEST_F(LoadTest, SqliteBackupMustBeAFile) {
@@ -668,14 +668,12 @@ min = 1
 TEST_F(LoadTest, MissingPlanAndBackups) {
   auto out = errors("# nothing here\n");
   ASSERT_EQ(out.size(), 2u);
-  EXPECT_EQ(out[0], at(1, 1,
-                       "missing [plan] table; a plan starts with [plan] and name = \"...\""));
-  EXPECT_EQ(out[1],
-            at(1, 1, "no [[backup]] entries; a plan needs at least one [[backup]] table"));
+  EXPECT_EQ(out[0], at(1, 1, "missing [plan] table; a plan starts with [plan] and name = \"...\""));
+  EXPECT_EQ(out[1], at(1, 1, "no [[backup]] entries; a plan needs at least one [[backup]] table"));
 
   EXPECT_EQ(errors(k_plan_head),
-            std::vector<std::string>{at(
-                1, 1, "no [[backup]] entries; a plan needs at least one [[backup]] table")});
+            std::vector<std::string>{
+                at(1, 1, "no [[backup]] entries; a plan needs at least one [[backup]] table")});
 }
 
 TEST_F(LoadTest, TablesWrittenWithSingleBrackets) {
@@ -700,8 +698,9 @@ type = "row_count"
                        "'check' must be an array of tables: write [[backup.check]], got "
                        "[backup.check]"));
 
-  out = errors("plan = \"x\"\n[[backup]]\nname = \"a\"\nengine = \"postgres\"\npath = "
-               "\"orders.dump\"\n");
+  out = errors(
+      "plan = \"x\"\n[[backup]]\nname = \"a\"\nengine = \"postgres\"\npath = "
+      "\"orders.dump\"\n");
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0], at(1, 8, "'plan' must be a table ([plan]), got string"));
 }

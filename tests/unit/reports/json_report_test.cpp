@@ -29,10 +29,9 @@ TEST(JsonReport, TopLevelFieldsInDocumentedOrder) {
   const Json j = parse(render_json(make_report()));
   std::vector<std::string> keys;
   for (const auto& item : j.items()) keys.push_back(item.key());
-  const std::vector<std::string> want = {"format",   "format_version", "tool",     "host",
-                                         "plan",     "started",        "finished", "duration_s",
-                                         "status",   "exit_code",      "interrupted", "summary",
-                                         "backups"};
+  const std::vector<std::string> want = {
+      "format",     "format_version", "tool",      "host",        "plan",    "started", "finished",
+      "duration_s", "status",         "exit_code", "interrupted", "summary", "backups"};
   EXPECT_EQ(keys, want);
   EXPECT_EQ(j["format"], "drillproof-report");
   EXPECT_EQ(j["format_version"], 1);

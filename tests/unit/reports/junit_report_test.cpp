@@ -127,10 +127,10 @@ TEST_F(JunitReport, TestcaseOrderMovesTeardownAfterChecks) {
   const std::string file = save(render_junit(make_report()));
   std::vector<std::string> names;
   for (int i = 1; i <= 7; ++i)
-    names.push_back(xpath(
-        file, "string(/testsuites/testsuite[1]/testcase[" + std::to_string(i) + "]/@name)"));
-  const std::vector<std::string> want = {"provision", "restore",    "rto objective", "orders_rows",
-                                         "no_orphans", "schema", "teardown"};
+    names.push_back(
+        xpath(file, "string(/testsuites/testsuite[1]/testcase[" + std::to_string(i) + "]/@name)"));
+  const std::vector<std::string> want = {"provision",  "restore", "rto objective", "orders_rows",
+                                         "no_orphans", "schema",  "teardown"};
   EXPECT_EQ(names, want);
   EXPECT_EQ(xpath(file, "count(//testcase[@name='checks'])"), "0");
   EXPECT_EQ(xpath(file, "string(/testsuites/testsuite[1]/testcase[1]/@classname)"),
@@ -177,8 +177,9 @@ TEST_F(JunitReport, FailureErrorAndSkippedElements) {
                 .find("pg_restore: error: could not read"),
             std::string::npos);
 
-  EXPECT_EQ(xpath(file, "string(/testsuites/testsuite[3]/testcase[@name='rto objective']"
-                        "/skipped/@message)"),
+  EXPECT_EQ(xpath(file,
+                  "string(/testsuites/testsuite[3]/testcase[@name='rto objective']"
+                  "/skipped/@message)"),
             "not measured: restore failed");
   EXPECT_EQ(
       xpath(file, "count(/testsuites/testsuite[1]//failure | /testsuites/testsuite[1]//error)"),

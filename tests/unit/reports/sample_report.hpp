@@ -126,13 +126,12 @@ inline RunReport make_mixed_report() {
   bad.status = Status::error;
   bad.started = at(3h + 0min + 9s);
   bad.duration = 2000ms;
-  bad.phases = {
-      phase("provision", Status::passed, 0ms, 900ms),
-      phase("restore", Status::error, 900ms, 1000ms,
-            std::string("pg_restore exited with status 1 ") + k_hostile + "\nsecond line",
-            "pg_restore: error: could not read \xC3\x28 input file <eof> & \x1b[31m\n"),
-      phase("checks", Status::skipped, 1900ms, 0ms, "restore failed"),
-      phase("teardown", Status::passed, 1900ms, 100ms)};
+  bad.phases = {phase("provision", Status::passed, 0ms, 900ms),
+                phase("restore", Status::error, 900ms, 1000ms,
+                      std::string("pg_restore exited with status 1 ") + k_hostile + "\nsecond line",
+                      "pg_restore: error: could not read \xC3\x28 input file <eof> & \x1b[31m\n"),
+                phase("checks", Status::skipped, 1900ms, 0ms, "restore failed"),
+                phase("teardown", Status::passed, 1900ms, 100ms)};
   bad.objectives = {rto(Status::skipped, 15min, std::nullopt, "not measured: restore failed")};
   CheckResult hostile_check = check(k_hostile, "query", Status::skipped, "0", "");
   hostile_check.message = "restore failed";

@@ -124,7 +124,7 @@ TEST(Status, OverallAndExitCode) {
       {with_statuses({Status::passed, Status::error}), Status::error, 3},
       {with_statuses({Status::error, Status::failed}), Status::failed, 1},  // 1 beats 3
       {with_statuses({Status::failed, Status::skipped}), Status::failed, 1},
-      {with_statuses({Status::passed}, true), Status::error, 3},            // interrupted
+      {with_statuses({Status::passed}, true), Status::error, 3},  // interrupted
       {with_statuses({}, true), Status::error, 3},
       {with_statuses({Status::failed, Status::passed}, true), Status::failed, 1},
   };

@@ -30,11 +30,20 @@ bool is_safe_xml_text(const std::string& s) {
     const auto b0 = static_cast<unsigned char>(s[i]);
     std::uint32_t cp = 0;
     std::size_t n = 0;
-    if (b0 < 0x80) { cp = b0; n = 1; }
-    else if ((b0 & 0xE0) == 0xC0) { cp = b0 & 0x1Fu; n = 2; }
-    else if ((b0 & 0xF0) == 0xE0) { cp = b0 & 0x0Fu; n = 3; }
-    else if ((b0 & 0xF8) == 0xF0) { cp = b0 & 0x07u; n = 4; }
-    else return false;
+    if (b0 < 0x80) {
+      cp = b0;
+      n = 1;
+    } else if ((b0 & 0xE0) == 0xC0) {
+      cp = b0 & 0x1Fu;
+      n = 2;
+    } else if ((b0 & 0xF0) == 0xE0) {
+      cp = b0 & 0x0Fu;
+      n = 3;
+    } else if ((b0 & 0xF8) == 0xF0) {
+      cp = b0 & 0x07u;
+      n = 4;
+    } else
+      return false;
     if (i + n > s.size()) return false;
     for (std::size_t k = 1; k < n; ++k) {
       const auto b = static_cast<unsigned char>(s[i + k]);
@@ -96,10 +105,10 @@ TEST(XmlEscape, NulInTheMiddleIsVisible) {
 TEST(XmlEscape, DelIsLegalXmlAndKept) { EXPECT_EQ(xml_escape("\x7F"), "\x7F"); }
 
 TEST(XmlEscape, ValidMultibyteIsKept) {
-  for (const std::string s : {"caf\xC3\xA9", "\xE2\x82\xAC 5", "\xE6\x97\xA5\xE6\x9C\xAC",
-                              "\xF0\x9F\x98\x80", "\xF4\x8F\xBF\xBF" /* U+10FFFF */,
-                              "\xC2\x85" /* U+0085 NEL, legal in XML 1.0 */,
-                              "\xEF\xBF\xBD" /* U+FFFD itself */, "\xEE\x80\x80" /* U+E000 */}) {
+  for (const std::string s :
+       {"caf\xC3\xA9", "\xE2\x82\xAC 5", "\xE6\x97\xA5\xE6\x9C\xAC", "\xF0\x9F\x98\x80",
+        "\xF4\x8F\xBF\xBF" /* U+10FFFF */, "\xC2\x85" /* U+0085 NEL, legal in XML 1.0 */,
+        "\xEF\xBF\xBD" /* U+FFFD itself */, "\xEE\x80\x80" /* U+E000 */}) {
     EXPECT_EQ(xml_escape(s), s);
   }
 }
@@ -112,11 +121,11 @@ TEST(XmlEscape, LoneContinuationAndBadLeadBytes) {
 }
 
 TEST(XmlEscape, OverlongFormsAreRejected) {
-  EXPECT_EQ(xml_escape("\xC0\xAF"), k_fffd + k_fffd);             // overlong '/'
+  EXPECT_EQ(xml_escape("\xC0\xAF"), k_fffd + k_fffd);  // overlong '/'
   EXPECT_EQ(xml_escape("\xC1\xBF"), k_fffd + k_fffd);
-  EXPECT_EQ(xml_escape("\xE0\x80\xAF"), repeat(k_fffd, 3));       // overlong '/'
-  EXPECT_EQ(xml_escape("\xF0\x80\x80\xAF"), repeat(k_fffd, 4));   // overlong '/'
-  EXPECT_EQ(xml_escape("\xC0\xBC"), k_fffd + k_fffd);             // overlong '<' never becomes '<'
+  EXPECT_EQ(xml_escape("\xE0\x80\xAF"), repeat(k_fffd, 3));      // overlong '/'
+  EXPECT_EQ(xml_escape("\xF0\x80\x80\xAF"), repeat(k_fffd, 4));  // overlong '/'
+  EXPECT_EQ(xml_escape("\xC0\xBC"), k_fffd + k_fffd);            // overlong '<' never becomes '<'
 }
 
 TEST(XmlEscape, SurrogatesAreRejected) {
@@ -131,11 +140,13 @@ TEST(XmlEscape, AboveU10FFFFIsRejected) {
 }
 
 TEST(XmlEscape, TruncatedSequencesBecomeOneReplacement) {
-  EXPECT_EQ(xml_escape("\xE2\x82"), k_fffd);              // end of input
-  EXPECT_EQ(xml_escape("\xE2\x82" "A"), k_fffd + "A");    // next byte is kept
+  EXPECT_EQ(xml_escape("\xE2\x82"), k_fffd);  // end of input
+  EXPECT_EQ(xml_escape("\xE2\x82"
+                       "A"),
+            k_fffd + "A");  // next byte is kept
   EXPECT_EQ(xml_escape("\xF0\x9F\x98"), k_fffd);
   EXPECT_EQ(xml_escape("\xC3"), k_fffd);
-  EXPECT_EQ(xml_escape("\xC3<"), k_fffd + "&lt;");        // '<' is not swallowed
+  EXPECT_EQ(xml_escape("\xC3<"), k_fffd + "&lt;");  // '<' is not swallowed
 }
 
 TEST(XmlEscape, NonCharactersFffeAndFfffAreReplaced) {

@@ -35,11 +35,18 @@ ConnPtr open(const ConnectOptions& o, bool read_only) {
   std::string opts = fmt::format("-c statement_timeout={}", o.statement_timeout.count());
   if (read_only) opts += " -c default_transaction_read_only=on";
   std::string dbname = o.database.empty() ? "postgres" : o.database;
-  const char* keys[] = {"host",        "port",    "user",             "dbname", "connect_timeout",
-                        "application_name", "options", "client_encoding", nullptr};
-  const char* values[] = {o.socket_dir.c_str(), port.c_str(), o.user.c_str(), dbname.c_str(),
-                          timeout.c_str(),      "drillproof", opts.c_str(),   "UTF8",
-                          nullptr};
+  const char* keys[] = {"host",
+                        "port",
+                        "user",
+                        "dbname",
+                        "connect_timeout",
+                        "application_name",
+                        "options",
+                        "client_encoding",
+                        nullptr};
+  const char* values[] = {o.socket_dir.c_str(), port.c_str(),    o.user.c_str(),
+                          dbname.c_str(),       timeout.c_str(), "drillproof",
+                          opts.c_str(),         "UTF8",          nullptr};
   return ConnPtr(PQconnectdbParams(keys, values, 0));
 }
 
@@ -68,8 +75,8 @@ class PgEngine final : public Engine {
     auto status = res ? PQresultStatus(res.get()) : PGRES_FATAL_ERROR;
     if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
       const char* state = res ? PQresultErrorField(res.get(), PG_DIAG_SQLSTATE) : nullptr;
-      std::string msg = res ? std::string(trim(PQresultErrorMessage(res.get())))
-                            : message_of(m_conn.get());
+      std::string msg =
+          res ? std::string(trim(PQresultErrorMessage(res.get()))) : message_of(m_conn.get());
       // 57014 query_canceled: our statement_timeout fired.
       Errc code = (state && std::strcmp(state, "57014") == 0) ? Errc::timeout : Errc::engine;
       return make_error(code, msg);
@@ -93,9 +100,7 @@ class PgEngine final : public Engine {
     }
     return out;
   }
-  std::string quote_identifier(std::string_view ident) const override {
-    return quote_ident(ident);
-  }
+  std::string quote_identifier(std::string_view ident) const override { return quote_ident(ident); }
 
  private:
   ConnPtr m_conn;
@@ -124,9 +129,9 @@ std::string quote_literal(std::string_view text) {
 Result<std::unique_ptr<Engine>> connect(const ConnectOptions& options) {
   ConnPtr conn = open(options, true);
   if (!conn || PQstatus(conn.get()) != CONNECTION_OK)
-    return make_error(Errc::engine, fmt::format("connect to database '{}' at {}: {}",
-                                                options.database, options.socket_dir,
-                                                message_of(conn.get())));
+    return make_error(Errc::engine,
+                      fmt::format("connect to database '{}' at {}: {}", options.database,
+                                  options.socket_dir, message_of(conn.get())));
   return std::unique_ptr<Engine>(std::make_unique<PgEngine>(std::move(conn)));
 }
 
@@ -134,13 +139,21 @@ Ping ping(const ConnectOptions& options) {
   std::string port = std::to_string(options.port);
   std::string timeout = timeout_seconds(options.connect_timeout);
   const char* keys[] = {"host", "port", "user", "dbname", "connect_timeout", nullptr};
-  const char* values[] = {options.socket_dir.c_str(), port.c_str(), options.user.c_str(),
-                          "postgres", timeout.c_str(), nullptr};
+  const char* values[] = {options.socket_dir.c_str(),
+                          port.c_str(),
+                          options.user.c_str(),
+                          "postgres",
+                          timeout.c_str(),
+                          nullptr};
   switch (PQpingParams(keys, values, 0)) {
-    case PQPING_OK: return Ping::ok;
-    case PQPING_REJECT: return Ping::rejecting;
-    case PQPING_NO_RESPONSE: return Ping::no_response;
-    case PQPING_NO_ATTEMPT: return Ping::bad_options;
+    case PQPING_OK:
+      return Ping::ok;
+    case PQPING_REJECT:
+      return Ping::rejecting;
+    case PQPING_NO_RESPONSE:
+      return Ping::no_response;
+    case PQPING_NO_ATTEMPT:
+      return Ping::bad_options;
   }
   return Ping::no_response;
 }
@@ -148,8 +161,8 @@ Ping ping(const ConnectOptions& options) {
 Result<void> execute_admin(const ConnectOptions& options, std::string_view sql) {
   ConnPtr conn = open(options, false);
   if (!conn || PQstatus(conn.get()) != CONNECTION_OK)
-    return make_error(Errc::engine, fmt::format("connect to {}: {}", options.socket_dir,
-                                                message_of(conn.get())));
+    return make_error(Errc::engine,
+                      fmt::format("connect to {}: {}", options.socket_dir, message_of(conn.get())));
   ResultPtr res(PQexec(conn.get(), std::string(sql).c_str()));
   auto status = res ? PQresultStatus(res.get()) : PGRES_FATAL_ERROR;
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)

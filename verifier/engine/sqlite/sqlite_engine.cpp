@@ -47,8 +47,8 @@ class SqliteEngine final : public Engine {
     sqlite3_stmt* raw = nullptr;
     m_deadline = Clock::now() + m_statement_timeout;
     m_timed_out = false;
-    int rc = sqlite3_prepare_v2(m_db.get(), sql.data(), static_cast<int>(sql.size()), &raw,
-                                nullptr);
+    int rc =
+        sqlite3_prepare_v2(m_db.get(), sql.data(), static_cast<int>(sql.size()), &raw, nullptr);
     StmtPtr stmt(raw);
     if (rc != SQLITE_OK) return make_error(Errc::engine, sqlite3_errmsg(m_db.get()));
     if (!stmt) return make_error(Errc::engine, "empty statement");
@@ -146,8 +146,8 @@ Result<void> load_sql_dump(const std::filesystem::path& dump,
   auto text = read_maybe_gzip(dump);
   if (!text) return Unexpected<Error>(std::move(text).error());
   sqlite3* raw = nullptr;
-  int rc = sqlite3_open_v2(db_file.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-                           nullptr);
+  int rc =
+      sqlite3_open_v2(db_file.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
   DbPtr db(raw);
   if (rc != SQLITE_OK)
     return make_error(Errc::io, fmt::format("create {}: {}", db_file.string(),
@@ -193,8 +193,7 @@ Result<void> load_sql_dump(const std::filesystem::path& dump,
   return {};
 }
 
-Result<void> copy_database(const std::filesystem::path& source,
-                           const std::filesystem::path& dest) {
+Result<void> copy_database(const std::filesystem::path& source, const std::filesystem::path& dest) {
   if (!is_sqlite_database(source))
     return make_error(Errc::invalid_input,
                       fmt::format("{} is not an SQLite 3 database (bad header)", source.string()));
@@ -214,9 +213,9 @@ Result<void> copy_database(const std::filesystem::path& source,
   if (rc == SQLITE_OK)
     rc = sqlite3_exec(db.get(), "SELECT count(*) FROM sqlite_schema", nullptr, nullptr, nullptr);
   if (rc != SQLITE_OK)
-    return make_error(Errc::process_failed,
-                      fmt::format("{}: {}", source.string(),
-                                  db ? sqlite3_errmsg(db.get()) : "out of memory"));
+    return make_error(
+        Errc::process_failed,
+        fmt::format("{}: {}", source.string(), db ? sqlite3_errmsg(db.get()) : "out of memory"));
   return {};
 }
 
