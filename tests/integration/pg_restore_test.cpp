@@ -238,6 +238,37 @@ expect = 0
       << c.dump();
 }
 
+// Nor can a check switch the session to read-write first.
+TEST_F(PgRestore, ChecksCannotLeaveReadOnly) {
+  auto run = drill(plan(dump_path('c'), R"(
+[[backup.check]]
+type = "query"
+name = "two statements"
+sql = "SET default_transaction_read_only = off; DELETE FROM track"
+expect = 0
+
+[[backup.check]]
+type = "query"
+name = "read write"
+sql = "SET TRANSACTION READ WRITE"
+expect = 0
+
+[[backup.check]]
+type = "row_count"
+table = "public.track"
+expect = 3503
+)"));
+  // 1, not 3: the second check ran and returned no row (a failure).
+  EXPECT_EQ(run.exit_code, 1) << run.out;
+  auto report = read_json(out() / "report.json");
+  const auto& checks = report["backups"][0]["checks"];
+  EXPECT_EQ(checks[0]["status"], "error");
+  EXPECT_EQ(checks[1]["status"], "failed");
+  EXPECT_NE(checks[0]["message"].get<std::string>().find("multiple commands"), std::string::npos)
+      << checks[0].dump();
+  EXPECT_EQ(checks[2]["status"], "passed") << "rows were deleted: " << checks[2].dump();
+}
+
 // Missing the RTO objective is a failure whose message gives both figures.
 TEST_F(PgRestore, MissedRtoIsAFailure) {
   auto run = drill(plan(dump_path('c'), "", "rto = \"1ms\""));

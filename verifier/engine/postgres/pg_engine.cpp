@@ -71,7 +71,15 @@ class PgEngine final : public Engine {
     return out;
   }
   Result<QueryResult> query(std::string_view sql) override {
-    ResultPtr res(PQexec(m_conn.get(), std::string(sql).c_str()));
+    // One statement (the extended protocol refuses several) inside a
+    // READ ONLY transaction that is always rolled back: a check cannot
+    // switch the session to read-write and then write.
+    ResultPtr begin(PQexec(m_conn.get(), "BEGIN TRANSACTION READ ONLY"));
+    if (!begin || PQresultStatus(begin.get()) != PGRES_COMMAND_OK)
+      return make_error(Errc::engine, message_of(m_conn.get()));
+    ResultPtr res(PQexecParams(m_conn.get(), std::string(sql).c_str(), 0, nullptr, nullptr,
+                               nullptr, nullptr, 0));
+    ResultPtr rollback(PQexec(m_conn.get(), "ROLLBACK"));
     auto status = res ? PQresultStatus(res.get()) : PGRES_FATAL_ERROR;
     if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
       const char* state = res ? PQresultErrorField(res.get(), PG_DIAG_SQLSTATE) : nullptr;
