@@ -45,6 +45,26 @@ Result<PgBinaries> check_bindir(const fs::path& bindir, const std::string& sourc
   return PgBinaries{bindir, *version, major_version(*version)};
 }
 
+// The server user must be able to traverse every folder above its scratch
+// dir; a private TMPDIR (mode 0700, owned by root) is the usual culprit, and
+// initdb's own message for it is obscure.
+Result<void> check_reachable(const fs::path& dir, const Credentials& user) {
+  for (fs::path p = dir.parent_path(); !p.empty(); p = p.parent_path()) {
+    struct stat st {};
+    if (::stat(p.c_str(), &st) != 0) break;
+    bool can = st.st_uid == user.uid   ? (st.st_mode & S_IXUSR)
+               : st.st_gid == user.gid ? (st.st_mode & S_IXGRP)
+                                       : (st.st_mode & S_IXOTH);
+    if (!can)
+      return make_error(Errc::invalid_input,
+                        fmt::format("the server user '{}' cannot reach {}: {} is mode {:o}\n"
+                                    "hint: set TMPDIR to a directory it can traverse, e.g. /tmp",
+                                    user.name, dir.string(), p.string(), st.st_mode & 07777));
+    if (p == p.root_path()) break;
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<PgBinaries> find_pg_binaries(const std::string& configured) {
@@ -89,6 +109,8 @@ Result<PgScratch> PgScratch::start(const PgBinaries& bin, const ScratchOptions& 
                                   "hint: set TMPDIR to a shorter directory",
                                   root.string()));
   if (options.run_as) {
+    if (auto reachable = check_reachable(root, *options.run_as); !reachable)
+      return Unexpected<Error>(std::move(reachable).error());
     auto owned = scratch.m_dir.chown_to(*options.run_as);
     if (!owned) return Unexpected<Error>(std::move(owned).error());
   }

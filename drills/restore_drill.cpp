@@ -31,7 +31,9 @@ class Drill {
   }
 
   reports::BackupResult run() {
-    bool restored = provision() && restore();
+    bool provisioned = provision();
+    if (!provisioned) skip("restore", "skipped: no scratch instance to restore into");
+    bool restored = provisioned && restore();
     objectives(restored);
     checks(restored);
     teardown();

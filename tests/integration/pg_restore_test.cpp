@@ -309,6 +309,56 @@ TEST_F(PgRestore, NewerMajorVersionDumpIsRefused) {
       << msg;
 }
 
+// A restore that outlives restore_timeout is stopped: could not test, exit 3,
+// and the scratch server is gone.
+TEST_F(PgRestore, RestoreTimeoutIsAnError) {
+  fs::path slow = dir() / "slow.sql";
+  write_text(slow, "SELECT pg_sleep(120);\n");
+  auto run = drill(plan(slow, k_good_checks, "restore_timeout = \"1s\""));
+  EXPECT_EQ(run.exit_code, 3) << run.out << run.err;
+  auto report = read_json(out() / "report.json");
+  const auto& restore = report["backups"][0]["phases"][1];
+  EXPECT_EQ(restore["status"], "error");
+  EXPECT_EQ(restore["message"], "restore did not finish within restore_timeout 1s");
+  EXPECT_LT(restore["duration_s"].get<double>(), 30.0);
+  EXPECT_TRUE(leftovers(tmp()).empty());
+  EXPECT_TRUE(processes_mentioning(tmp().string()).empty());
+}
+
+// A scratch server that does not come up in time is an error naming why.
+TEST_F(PgRestore, ServerThatWillNotStartIsAnError) {
+  fs::path p = plan(dump_path('c'), k_good_checks);
+  std::string text = read_text(p);
+  text.replace(text.find("rto = \"10m\""), 11, "rto = \"10m\"\nstart_timeout = \"1ms\"");
+  write_text(p, text);
+  auto run = drill(p);
+  EXPECT_EQ(run.exit_code, 3) << run.out << run.err;
+  auto report = read_json(out() / "report.json");
+  const auto& provision = report["backups"][0]["phases"][0];
+  EXPECT_EQ(provision["status"], "error");
+  EXPECT_NE(provision["message"].get<std::string>().find(
+                "postgres did not accept connections within 1ms"),
+            std::string::npos)
+      << provision.dump();
+  EXPECT_EQ(report["backups"][0]["phases"][1]["status"], "skipped");
+  EXPECT_NE(read_text(out() / "junit.xml").find("<skipped"), std::string::npos);
+  EXPECT_TRUE(leftovers(tmp()).empty());
+}
+
+// As root, a TMPDIR the server user cannot traverse is named, with a hint.
+TEST_F(PgRestore, UnreachableTmpdirIsNamed) {
+  if (::geteuid() != 0) GTEST_SKIP() << "only root hands the server to another user";
+  ::chmod(tmp().c_str(), 0700);
+  auto run = drill(plan(dump_path('c'), k_good_checks));
+  EXPECT_EQ(run.exit_code, 3) << run.out;
+  std::string msg = read_json(out() / "report.json")["backups"][0]["phases"][0]["message"];
+  EXPECT_NE(msg.find("the server user 'postgres' cannot reach " + tmp().string()),
+            std::string::npos)
+      << msg;
+  EXPECT_NE(msg.find("is mode 700"), std::string::npos) << msg;
+  EXPECT_TRUE(leftovers(tmp()).empty());
+}
+
 // SIGTERM during a restore: the run stops, writes a report marked
 // interrupted, exits 3, and leaves no server process and no temp dir.
 TEST_F(PgRestore, SigtermDuringRestoreLeavesNothingBehind) {
