@@ -77,8 +77,8 @@ class PgEngine final : public Engine {
     ResultPtr begin(PQexec(m_conn.get(), "BEGIN TRANSACTION READ ONLY"));
     if (!begin || PQresultStatus(begin.get()) != PGRES_COMMAND_OK)
       return make_error(Errc::engine, message_of(m_conn.get()));
-    ResultPtr res(PQexecParams(m_conn.get(), std::string(sql).c_str(), 0, nullptr, nullptr,
-                               nullptr, nullptr, 0));
+    ResultPtr res(PQexecParams(m_conn.get(), std::string(sql).c_str(), 0, nullptr, nullptr, nullptr,
+                               nullptr, 0));
     ResultPtr rollback(PQexec(m_conn.get(), "ROLLBACK"));
     auto status = res ? PQresultStatus(res.get()) : PGRES_FATAL_ERROR;
     if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
