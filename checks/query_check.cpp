@@ -143,7 +143,7 @@ CheckOutcome QueryCheck::run(const CheckContext& ctx) const {
   auto fail = [&](std::string message) {
     out.outcome = Outcome::failed;
     out.message = message;
-    out.findings.push_back({m_name, "query", Severity::error, std::move(message), m_sql});
+    out.findings.push_back({m_name, "", Severity::error, std::move(message), m_sql});
   };
   if (m_expect) {
     if (result->rows.size() != 1 || result->rows[0].size() != 1) {

@@ -101,7 +101,8 @@ CheckOutcome RowCountCheck::run(const CheckContext& ctx) const {
   if (!ok) {
     out.outcome = Outcome::failed;
     out.message = fmt::format("{}: {} rows, expected {}", m_table, count, out.expected);
-    out.findings.push_back({m_name, m_table, Severity::error, out.message,
+    out.findings.push_back({m_name, m_table, Severity::error,
+                            fmt::format("{} rows, expected {}", count, out.expected),
                             fmt::format("SELECT count(*) = {}", count)});
   }
   return out;

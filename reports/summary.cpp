@@ -147,8 +147,10 @@ void append_details(std::string& out, const BackupResult& b, const Painter& pain
     const std::size_t shown = std::min(c.findings.size(), k_max_findings_per_check);
     for (std::size_t i = 0; i < shown; ++i) {
       const Finding& f = c.findings[i];
-      out += fmt::format("{}{} {}{}{}: {}\n", indent, mark, safe(c.name),
-                         f.target.empty() ? "" : " ", safe(f.target), first_line(f.message));
+      // "row_count public.orders" already names its table: do not repeat it.
+      bool repeat = f.target.empty() || c.name.find(f.target) != std::string::npos;
+      out += fmt::format("{}{} {}{}{}: {}\n", indent, mark, safe(c.name), repeat ? "" : " ",
+                         repeat ? "" : safe(f.target), first_line(f.message));
     }
     if (const std::size_t more = c.findings.size() - shown; more > 0)
       out += fmt::format("{}  ... and {} more finding{}\n", indent, more, more == 1 ? "" : "s");

@@ -138,7 +138,7 @@ TEST_F(QueryCheckTest, ExpectTextCatchesADifferentValue) {
   EXPECT_EQ(out.observed, "pending");
   ASSERT_EQ(out.findings.size(), 1u);
   EXPECT_EQ(out.findings[0].check_id, "q");
-  EXPECT_EQ(out.findings[0].target, "query");
+  EXPECT_EQ(out.findings[0].target, "");
   EXPECT_EQ(out.findings[0].severity, Severity::error);
   EXPECT_EQ(out.findings[0].message, "expected shipped, got pending");
   EXPECT_EQ(out.findings[0].evidence, k_status_sql);
@@ -253,7 +253,7 @@ TEST_F(QueryCheckTest, ExpectRowsCatchesADifferingValue) {
   EXPECT_EQ(out.observed, "[['1', 'alice'], ['2', 'robert']]");
   ASSERT_EQ(out.findings.size(), 1u);
   EXPECT_EQ(out.findings[0].check_id, "users list");
-  EXPECT_EQ(out.findings[0].target, "query");
+  EXPECT_EQ(out.findings[0].target, "");
   EXPECT_EQ(out.findings[0].message, "row 2 column 2 (name): expected bob, got 'robert'");
   EXPECT_EQ(out.findings[0].evidence, k_users_sql);
 }

@@ -106,7 +106,7 @@ TEST_F(RowCountTest, CatchesDroppedRows) {
   EXPECT_EQ(f.check_id, "orders rows");
   EXPECT_EQ(f.target, "public.orders");
   EXPECT_EQ(f.severity, Severity::error);
-  EXPECT_EQ(f.message, "public.orders: 99 rows, expected = 100");
+  EXPECT_EQ(f.message, "99 rows, expected = 100");
   EXPECT_EQ(f.evidence, "SELECT count(*) = 99");
 }
 
