@@ -50,11 +50,11 @@ void BM_xml_escape(benchmark::State& state, std::string_view unit) {
 BENCHMARK_CAPTURE(BM_xml_escape, ascii_64KiB,
                   std::string_view("ERROR:  relation \"public.orders\" does not exist\n"));
 // Markup-heavy: every few bytes is an entity.
-BENCHMARK_CAPTURE(BM_xml_escape, markup_64KiB,
-                  std::string_view("<a href=\"x\">'b' & c</a>\n"));
+BENCHMARK_CAPTURE(BM_xml_escape, markup_64KiB, std::string_view("<a href=\"x\">'b' & c</a>\n"));
 // Multi-byte UTF-8 (valid) mixed with ASCII.
 BENCHMARK_CAPTURE(BM_xml_escape, utf8_64KiB,
-                  std::string_view("Gr\xc3\xbc\xc3\x9f" "e \xe2\x82\xac 5 \xf0\x9f\x98\x80 ok\t"));
+                  std::string_view("Gr\xc3\xbc\xc3\x9f"
+                                   "e \xe2\x82\xac 5 \xf0\x9f\x98\x80 ok\t"));
 // Control characters and invalid UTF-8 bytes (the repair paths).
 BENCHMARK_CAPTURE(BM_xml_escape, invalid_64KiB,
                   std::string_view("ab\x01\x1b[0m\xff\xfe\xc3(cd\r\n"));
