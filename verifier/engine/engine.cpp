@@ -6,6 +6,15 @@
 
 namespace dp::engine {
 
+std::string quote_sql_identifier(std::string_view ident) {
+  std::string out = "\"";
+  for (char c : ident) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
 std::string quote_qualified(const Engine& engine, std::string_view dotted) {
   std::string out;
   for (const auto& part : split(dotted, '.')) {

@@ -44,6 +44,9 @@ class Engine {
   virtual std::string quote_identifier(std::string_view ident) const = 0;
 };
 
+// Standard SQL quoting ("a""b"), as PostgreSQL and SQLite spell it.
+std::string quote_sql_identifier(std::string_view ident);
+
 // "public.orders" -> "\"public\".\"orders\""; a name without a dot is one part.
 std::string quote_qualified(const Engine& engine, std::string_view dotted);
 

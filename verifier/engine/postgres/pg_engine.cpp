@@ -116,14 +116,7 @@ class PgEngine final : public Engine {
 
 }  // namespace
 
-std::string quote_ident(std::string_view ident) {
-  std::string out = "\"";
-  for (char c : ident) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
+std::string quote_ident(std::string_view ident) { return quote_sql_identifier(ident); }
 
 std::string quote_literal(std::string_view text) {
   std::string out = "'";

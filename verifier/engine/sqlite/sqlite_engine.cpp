@@ -79,12 +79,7 @@ class SqliteEngine final : public Engine {
   }
 
   std::string quote_identifier(std::string_view ident) const override {
-    std::string out = "\"";
-    for (char c : ident) {
-      if (c == '"') out += '"';
-      out += c;
-    }
-    return out + "\"";
+    return quote_sql_identifier(ident);
   }
 
  private:
