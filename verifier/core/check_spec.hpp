@@ -69,6 +69,8 @@ struct CheckKindInfo {
   std::function<std::vector<SpecProblem>(const CheckSpec&)> validate;
   // The default name when the plan gives none, e.g. "row_count public.orders".
   std::function<std::string(const CheckSpec&)> default_name;
+  // The backup must name a `snapshot` (schema, row_counts, fingerprint).
+  bool needs_snapshot = false;
 };
 
 }  // namespace dp

@@ -4,6 +4,8 @@
 //
 // An Engine is one read-only session: used by one thread at a time. Values
 // come back as text exactly as the database prints them; NULL is nullopt.
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -42,6 +44,18 @@ class Engine {
   virtual Result<QueryResult> query(std::string_view sql) = 0;
   // Quotes one identifier part for this engine's SQL.
   virtual std::string quote_identifier(std::string_view ident) const = 0;
+  // Streams the rows of one SELECT in the canonical row encoding (below),
+  // one call per row, without materialising the result: memory stays
+  // bounded whatever the row count. Returns the number of rows.
+  //
+  // Canonical row encoding (documented in docs/snapshot.md): PostgreSQL
+  // COPY TEXT format. Fields in select-list order separated by one TAB; NULL
+  // is \N; in values, backslash, TAB, LF and CR are written \\, \t, \n
+  // and \r; the line carries no trailing newline. Values are the engine's own
+  // text output under the session's normalising settings (UTC, ISO dates,
+  // extra_float_digits=3, bytea hex); SQLite blobs are \\x<hex>.
+  using RowSink = std::function<void(std::string_view line)>;
+  virtual Result<std::uint64_t> stream_rows(std::string_view select_sql, const RowSink& sink) = 0;
 };
 
 // Standard SQL quoting ("a""b"), as PostgreSQL and SQLite spell it.
@@ -52,6 +66,10 @@ std::string quote_qualified(const Engine& engine, std::string_view dotted);
 
 struct ConnectOptions {
   EngineKind kind = EngineKind::postgres;
+  // postgres: a libpq connection string ("host=/run/postgresql dbname=shop
+  // user=app"); when set, socket_dir/port/user/database are ignored. The
+  // password comes only from PGPASSWORD or ~/.pgpass, never from a plan.
+  std::string conninfo;
   std::string socket_dir;  // postgres: the unix socket directory
   int port = 5432;
   std::string user;      // postgres role

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <vector>
 
 #include "verifier/core/text.hpp"
 
@@ -32,22 +33,35 @@ std::string timeout_seconds(Millis t) {
 ConnPtr open(const ConnectOptions& o, bool read_only) {
   std::string port = std::to_string(o.port);
   std::string timeout = timeout_seconds(o.connect_timeout);
-  std::string opts = fmt::format("-c statement_timeout={}", o.statement_timeout.count());
+  // Settings that make text output canonical (docs/snapshot.md): the same
+  // value always prints the same way, whatever the server's defaults.
+  std::string opts = fmt::format(
+      "-c statement_timeout={} -c TimeZone=UTC -c DateStyle=ISO,YMD -c IntervalStyle=postgres "
+      "-c extra_float_digits=3 -c bytea_output=hex",
+      o.statement_timeout.count());
   if (read_only) opts += " -c default_transaction_read_only=on";
   std::string dbname = o.database.empty() ? "postgres" : o.database;
-  const char* keys[] = {"host",
-                        "port",
-                        "user",
-                        "dbname",
-                        "connect_timeout",
-                        "application_name",
-                        "options",
-                        "client_encoding",
-                        nullptr};
-  const char* values[] = {o.socket_dir.c_str(), port.c_str(),    o.user.c_str(),
-                          dbname.c_str(),       timeout.c_str(), "drillproof",
-                          opts.c_str(),         "UTF8",          nullptr};
-  return ConnPtr(PQconnectdbParams(keys, values, 0));
+  std::vector<const char*> keys, values;
+  auto add = [&](const char* k, const std::string& v) {
+    keys.push_back(k);
+    values.push_back(v.c_str());
+  };
+  if (!o.conninfo.empty()) {
+    add("dbname", o.conninfo);  // expanded (expand_dbname=1); later keys override it
+  } else {
+    add("host", o.socket_dir);
+    add("port", port);
+    add("user", o.user);
+    add("dbname", dbname);
+  }
+  static const std::string k_app = "drillproof", k_utf8 = "UTF8";
+  add("connect_timeout", timeout);
+  add("application_name", k_app);
+  add("options", opts);
+  add("client_encoding", k_utf8);
+  keys.push_back(nullptr);
+  values.push_back(nullptr);
+  return ConnPtr(PQconnectdbParams(keys.data(), values.data(), o.conninfo.empty() ? 0 : 1));
 }
 
 class PgEngine final : public Engine {
@@ -81,14 +95,7 @@ class PgEngine final : public Engine {
                                nullptr, 0));
     ResultPtr rollback(PQexec(m_conn.get(), "ROLLBACK"));
     auto status = res ? PQresultStatus(res.get()) : PGRES_FATAL_ERROR;
-    if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
-      const char* state = res ? PQresultErrorField(res.get(), PG_DIAG_SQLSTATE) : nullptr;
-      std::string msg =
-          res ? std::string(trim(PQresultErrorMessage(res.get()))) : message_of(m_conn.get());
-      // 57014 query_canceled: our statement_timeout fired.
-      Errc code = (state && std::strcmp(state, "57014") == 0) ? Errc::timeout : Errc::engine;
-      return make_error(code, msg);
-    }
+    if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) return error_of(res.get());
     QueryResult out;
     int ncols = PQnfields(res.get());
     int nrows = PQntuples(res.get());
@@ -110,7 +117,47 @@ class PgEngine final : public Engine {
   }
   std::string quote_identifier(std::string_view ident) const override { return quote_ident(ident); }
 
+  // COPY (SELECT ...) TO STDOUT already is the canonical encoding, one
+  // CopyData message per row; the server formats, we only pass lines on.
+  Result<std::uint64_t> stream_rows(std::string_view select_sql, const RowSink& sink) override {
+    ResultPtr begin(PQexec(m_conn.get(), "BEGIN TRANSACTION READ ONLY"));
+    if (!begin || PQresultStatus(begin.get()) != PGRES_COMMAND_OK)
+      return make_error(Errc::engine, message_of(m_conn.get()));
+    auto result = copy_out(fmt::format("COPY ({}) TO STDOUT", select_sql), sink);
+    ResultPtr rollback(PQexec(m_conn.get(), "ROLLBACK"));
+    return result;
+  }
+
  private:
+  Result<std::uint64_t> copy_out(const std::string& copy_sql, const RowSink& sink) {
+    ResultPtr start(PQexec(m_conn.get(), copy_sql.c_str()));
+    if (!start || PQresultStatus(start.get()) != PGRES_COPY_OUT) return error_of(start.get());
+    std::uint64_t rows = 0;
+    char* buffer = nullptr;
+    int len;
+    while ((len = PQgetCopyData(m_conn.get(), &buffer, 0)) > 0) {
+      std::string_view line(buffer, static_cast<std::size_t>(len));
+      if (!line.empty() && line.back() == '\n') line.remove_suffix(1);
+      sink(line);
+      PQfreemem(buffer);
+      ++rows;
+    }
+    if (len == -2) return make_error(Errc::engine, message_of(m_conn.get()));
+    ResultPtr end(PQgetResult(m_conn.get()));
+    if (!end || PQresultStatus(end.get()) != PGRES_COMMAND_OK) return error_of(end.get());
+    while (ResultPtr more{PQgetResult(m_conn.get())}) {
+    }
+    return rows;
+  }
+
+  Unexpected<Error> error_of(PGresult* res) {
+    const char* state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
+    std::string msg = res ? std::string(trim(PQresultErrorMessage(res))) : message_of(m_conn.get());
+    // 57014 query_canceled: our statement_timeout fired.
+    Errc code = (state && std::strcmp(state, "57014") == 0) ? Errc::timeout : Errc::engine;
+    return make_error(code, msg);
+  }
+
   ConnPtr m_conn;
 };
 
@@ -130,9 +177,13 @@ std::string quote_literal(std::string_view text) {
 Result<std::unique_ptr<Engine>> connect(const ConnectOptions& options) {
   ConnPtr conn = open(options, true);
   if (!conn || PQstatus(conn.get()) != CONNECTION_OK)
-    return make_error(Errc::engine,
-                      fmt::format("connect to database '{}' at {}: {}", options.database,
-                                  options.socket_dir, message_of(conn.get())));
+    return make_error(
+        Errc::engine,
+        options.conninfo.empty()
+            ? fmt::format("connect to database '{}' at {}: {}", options.database,
+                          options.socket_dir, message_of(conn.get()))
+            // Never echo a connection string: it may hold a password.
+            : fmt::format("connect to the source database: {}", message_of(conn.get())));
   return std::unique_ptr<Engine>(std::make_unique<PgEngine>(std::move(conn)));
 }
 

@@ -24,6 +24,8 @@ using StmtPtr = std::unique_ptr<sqlite3_stmt, StmtDeleter>;
 
 using Clock = std::chrono::steady_clock;
 
+void append_canonical(std::string& out, sqlite3_stmt* stmt, int col);
+
 class SqliteEngine final : public Engine {
  public:
   SqliteEngine(DbPtr db, Millis statement_timeout)
@@ -82,6 +84,36 @@ class SqliteEngine final : public Engine {
     return quote_sql_identifier(ident);
   }
 
+  Result<std::uint64_t> stream_rows(std::string_view select_sql, const RowSink& sink) override {
+    sqlite3_stmt* raw = nullptr;
+    m_deadline = Clock::now() + m_statement_timeout;
+    m_timed_out = false;
+    int rc = sqlite3_prepare_v2(m_db.get(), select_sql.data(), static_cast<int>(select_sql.size()),
+                                &raw, nullptr);
+    StmtPtr stmt(raw);
+    if (rc != SQLITE_OK) return make_error(Errc::engine, sqlite3_errmsg(m_db.get()));
+    if (!stmt) return make_error(Errc::engine, "empty statement");
+    int ncols = sqlite3_column_count(stmt.get());
+    std::string line;
+    std::uint64_t rows = 0;
+    while ((rc = sqlite3_step(stmt.get())) == SQLITE_ROW) {
+      line.clear();
+      for (int c = 0; c < ncols; ++c) {
+        if (c) line += '\t';
+        append_canonical(line, stmt.get(), c);
+      }
+      sink(line);
+      ++rows;
+    }
+    if (rc != SQLITE_DONE) {
+      if (m_timed_out)
+        return make_error(Errc::timeout, fmt::format("statement timed out after {}",
+                                                     format_duration(m_statement_timeout)));
+      return make_error(Errc::engine, sqlite3_errmsg(m_db.get()));
+    }
+    return rows;
+  }
+
  private:
   static int on_progress(void* self) {
     auto* e = static_cast<SqliteEngine*>(self);
@@ -94,6 +126,50 @@ class SqliteEngine final : public Engine {
   Clock::time_point m_deadline{};
   bool m_timed_out = false;
 };
+
+// One value in the canonical row encoding (engine.hpp): COPY TEXT escaping,
+// NULL as \N, blobs as \\x<hex> like PostgreSQL's bytea.
+void append_canonical(std::string& out, sqlite3_stmt* stmt, int col) {
+  switch (sqlite3_column_type(stmt, col)) {
+    case SQLITE_NULL:
+      out += "\\N";
+      return;
+    case SQLITE_BLOB: {
+      static constexpr char k_hex[] = "0123456789abcdef";
+      auto* bytes = static_cast<const unsigned char*>(sqlite3_column_blob(stmt, col));
+      int n = sqlite3_column_bytes(stmt, col);
+      out += "\\\\x";
+      for (int i = 0; i < n; ++i) {
+        out += k_hex[bytes[i] >> 4];
+        out += k_hex[bytes[i] & 15];
+      }
+      return;
+    }
+    default: {
+      auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, col));
+      int n = sqlite3_column_bytes(stmt, col);
+      for (int i = 0; i < n; ++i) {
+        char c = text[i];
+        switch (c) {
+          case '\\':
+            out += "\\\\";
+            break;
+          case '\t':
+            out += "\\t";
+            break;
+          case '\n':
+            out += "\\n";
+            break;
+          case '\r':
+            out += "\\r";
+            break;
+          default:
+            out += c;
+        }
+      }
+    }
+  }
+}
 
 Result<std::string> read_maybe_gzip(const std::filesystem::path& path) {
   gzFile gz = gzopen(path.c_str(), "rb");  // reads plain files transparently
