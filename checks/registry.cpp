@@ -2,15 +2,27 @@
 
 #include <fmt/format.h>
 
+#include "checks/fingerprint_check.hpp"
+#include "checks/foreign_keys_check.hpp"
+#include "checks/freshness_check.hpp"
+#include "checks/integrity_check.hpp"
 #include "checks/query_check.hpp"
 #include "checks/row_count_check.hpp"
+#include "checks/row_counts_check.hpp"
+#include "checks/schema_check.hpp"
 
 namespace dp::checks {
 
 std::span<const CheckKind> registry() {
   static const CheckKind k_kinds[] = {
+      {FingerprintCheck::kind_info(), &FingerprintCheck::make},
+      {ForeignKeysCheck::kind_info(), &ForeignKeysCheck::make},
+      {FreshnessCheck::kind_info(), &FreshnessCheck::make},
+      {IntegrityCheck::kind_info(), &IntegrityCheck::make},
       {QueryCheck::kind_info(), &QueryCheck::make},
       {RowCountCheck::kind_info(), &RowCountCheck::make},
+      {RowCountsCheck::kind_info(), &RowCountsCheck::make},
+      {SchemaCheck::kind_info(), &SchemaCheck::make},
   };
   return k_kinds;
 }

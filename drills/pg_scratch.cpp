@@ -139,12 +139,18 @@ Result<PgScratch> PgScratch::start(const PgBinaries& bin, const ScratchOptions& 
                       fmt::format("initdb failed ({}):\n{}", initdb->status.describe(),
                                   tail_lines(initdb->err + initdb->out, 20)));
 
+  scratch.m_options = options;
+  if (auto up = scratch.launch(); !up) return Unexpected<Error>(std::move(up).error());
+  return scratch;
+}
+
+Result<void> PgScratch::launch() {
   SpawnOptions server;
-  server.argv = {(bin.bindir / "postgres").string(),
+  server.argv = {(m_bin.bindir / "postgres").string(),
                  "-D",
-                 (root / "data").string(),
+                 (dir() / "data").string(),
                  "-k",
-                 root.string(),
+                 dir().string(),
                  "-p",
                  std::to_string(k_port),
                  "-c",
@@ -175,28 +181,28 @@ Result<PgScratch> PgScratch::start(const PgBinaries& bin, const ScratchOptions& 
                  "log_min_messages=warning",
                  "-c",
                  "unix_socket_permissions=0777"};
-  server.run_as = options.run_as;
-  server.cwd = root;
+  server.run_as = m_options.run_as;
+  server.cwd = dir();
   server.env = {{"LC_ALL", "C"}, {"TZ", "UTC"}};
-  server.err = Redirect::to_file(scratch.log_file());
-  server.out = Redirect::to_file(root / "server.stdout");
+  server.err = Redirect::to_file(log_file());
+  server.out = Redirect::to_file(dir() / "server.stdout");
   // SIGQUIT is immediate shutdown: nothing here is worth a checkpoint.
   server.stop_signal = SIGQUIT;
   server.stop_grace = 20s;
-  server.die_with_parent = !options.keep;
+  server.die_with_parent = !m_options.keep;
   auto child = ChildProcess::spawn(std::move(server));
   if (!child) return Unexpected<Error>(std::move(child).error().context("start postgres"));
-  scratch.m_server.emplace(std::move(*child));
+  m_server.emplace(std::move(*child));
 
-  auto conn = scratch.connect_options("postgres");
+  auto conn = connect_options("postgres");
   conn.connect_timeout = 2s;
-  Deadline deadline = deadline_in(options.start_timeout);
+  Deadline deadline = deadline_in(m_options.start_timeout);
   auto step = 5ms;
   while (true) {
-    if (auto status = scratch.m_server->poll())
+    if (auto status = m_server->poll())
       return make_error(Errc::process_failed,
                         fmt::format("postgres exited during start-up ({}):\n{}", status->describe(),
-                                    tail_lines(read_file_tail(scratch.log_file(), 8192), 20)));
+                                    tail_lines(read_file_tail(log_file(), 8192), 20)));
     if (engine::postgres::ping(conn) == engine::postgres::Ping::ok) break;
     if (interrupted())
       return make_error(
@@ -205,12 +211,18 @@ Result<PgScratch> PgScratch::start(const PgBinaries& bin, const ScratchOptions& 
     if (std::chrono::steady_clock::now() >= deadline)
       return make_error(Errc::timeout,
                         fmt::format("postgres did not accept connections within {}:\n{}",
-                                    format_duration(options.start_timeout),
-                                    tail_lines(read_file_tail(scratch.log_file(), 8192), 20)));
+                                    format_duration(m_options.start_timeout),
+                                    tail_lines(read_file_tail(log_file(), 8192), 20)));
     std::this_thread::sleep_for(step);
     if (step < 50ms) step *= 2;
   }
-  return scratch;
+  return {};
+}
+
+Result<void> PgScratch::restart(const std::function<void()>& while_stopped) {
+  m_server.reset();  // immediate shutdown, reaped
+  if (while_stopped) while_stopped();
+  return launch();
 }
 
 PgScratch::~PgScratch() {

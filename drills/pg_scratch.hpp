@@ -5,6 +5,7 @@
 // object stops the server (immediate shutdown) and deletes the directory,
 // on every exit path, unless keep() was called.
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -54,11 +55,16 @@ class PgScratch {
   void stop();
   // Leaves server and directory behind when this object is destroyed.
   void keep();
+  // Stops the server, runs `while_stopped` (tests damage data files there),
+  // and starts it again on the same data directory.
+  Result<void> restart(const std::function<void()>& while_stopped);
 
  private:
   PgScratch(TempDir dir, PgBinaries bin) : m_dir(std::move(dir)), m_bin(std::move(bin)) {}
-  TempDir m_dir;  // declared first: destroyed after the server is stopped
+  Result<void> launch();  // start postgres on the data dir and wait until it is ready
+  TempDir m_dir;          // declared first: destroyed after the server is stopped
   PgBinaries m_bin;
+  ScratchOptions m_options;
   std::optional<ChildProcess> m_server;
   pid_t m_kept_pid = -1;
 };
