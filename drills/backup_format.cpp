@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <ctime>
 
 #include "verifier/core/text.hpp"
 
@@ -76,8 +77,21 @@ DumpOrigin parse_archive_header(const std::string& h) {
   else if (version_at_least(1, 2))
     read_int();  // compression level
   if (version_at_least(1, 4)) {
-    for (int i = 0; i < 7; ++i) read_int();  // creation time
-    read_str();                              // database name
+    std::int64_t t[7];  // sec, min, hour, mday, mon, year, isdst as struct tm
+    for (auto& v : t) v = read_int();
+    if (ok) {
+      std::tm tm{};
+      tm.tm_sec = static_cast<int>(t[0]);
+      tm.tm_min = static_cast<int>(t[1]);
+      tm.tm_hour = static_cast<int>(t[2]);
+      tm.tm_mday = static_cast<int>(t[3]);
+      tm.tm_mon = static_cast<int>(t[4]);
+      tm.tm_year = static_cast<int>(t[5]);
+      tm.tm_isdst = static_cast<int>(t[6]);
+      std::time_t when = std::mktime(&tm);
+      if (when != -1) origin.created = std::chrono::system_clock::from_time_t(when);
+    }
+    read_str();  // database name
   }
   if (version_at_least(1, 10) && ok) {
     origin.server_version = read_str();

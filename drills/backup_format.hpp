@@ -2,7 +2,9 @@
 // Recognises what kind of backup a path holds, from its content (magic
 // bytes), never from its name alone, and reads the PostgreSQL version a
 // pg_dump archive was made with so a too-new dump is refused up front.
+#include <chrono>
 #include <filesystem>
+#include <optional>
 #include <string>
 
 #include "verifier/core/engine_kind.hpp"
@@ -31,6 +33,9 @@ struct DumpOrigin {
   std::string server_version;    // "Dumped from database version", may be empty
   std::string pg_dump_version;   // "Dumped by pg_dump version", may be empty
   bool made_by_pg_dump = false;  // plain files: has pg_dump's header comment
+  // Archive creation time from the header (pg_dump records the dumping
+  // host's local time; it is read in this machine's time zone).
+  std::optional<std::chrono::system_clock::time_point> created;
 };
 
 // Reads the archive header (custom, directory, tar) or the header comments

@@ -2,10 +2,11 @@
 
 #include <fmt/format.h>
 
-#include "checks/registry.hpp"
+#include "drills/check_runner.hpp"
 #include "drills/restore.hpp"
 #include "verifier/core/signals.hpp"
 #include "verifier/core/temp_dir.hpp"
+#include "verifier/engine/postgres/pg_engine.hpp"
 
 namespace dp::drills {
 namespace fs = std::filesystem;
@@ -145,64 +146,67 @@ class Drill {
   void checks(bool restored) {
     auto& phase = begin("checks");
     const auto& specs = m_job.backup.checks;
-    auto skip_all = [&](const std::string& why) {
-      for (const auto& spec : specs)
-        m_result.checks.push_back(
-            {spec.name, spec.type, Status::skipped, "", "", why, Millis{0}, {}});
-    };
     if (!restored) {
       phase.status = Status::skipped;
       phase.message = "skipped: the backup was not restored";
-      skip_all(phase.message);
+      for (const auto& spec : specs) {
+        reports::CheckResult r;
+        r.name = spec.name;
+        r.type = spec.type;
+        r.status = Status::skipped;
+        r.message = phase.message;
+        m_result.checks.push_back(std::move(r));
+      }
       return;
     }
     if (specs.empty()) return (void)end(phase, {});
     say(fmt::format("running {} checks", specs.size()));
-    engine::ConnectOptions conn;
+    CheckRunInput input;
     if (m_pg) {
-      conn = m_pg->connect_options(m_job.backup.database);
+      input.restored = m_pg->connect_options(m_job.backup.database);
+      auto admin = m_pg->connect_options(m_job.backup.database);
+      input.admin = [admin](const std::string& sql) {
+        return engine::postgres::execute_admin(admin, sql);
+      };
     } else {
-      conn.kind = EngineKind::sqlite;
-      conn.database = (m_dir->path() / "restored.db").string();
+      input.restored.kind = EngineKind::sqlite;
+      input.restored.database = (m_dir->path() / "restored.db").string();
     }
-    conn.statement_timeout = m_env.check_timeout;
-    auto session = engine::connect(conn);
-    if (!session) {
-      std::string why = "could not open a read-only session: " + session.error().message;
-      skip_all(why);
-      return (void)end(phase, Unexpected<Error>(std::move(session).error()));
-    }
-    for (const auto& spec : specs) {
-      reports::CheckResult result{spec.name, spec.type, Status::passed, "", "", "", Millis{0}, {}};
-      if (interrupted()) {
-        result.status = Status::skipped;
-        result.message = "skipped: run interrupted";
-        m_result.checks.push_back(std::move(result));
-        continue;
-      }
-      auto check = checks::make_check(spec);
-      auto t0 = Clock::now();
-      if (!check) {
-        result.status = Status::error;
-        result.message = check.error().message;
-      } else {
-        auto outcome = (*check)->run({**session, m_job.backup.name});
-        result.expected = outcome.expected;
-        result.observed = outcome.observed;
-        result.message = outcome.message;
-        result.findings = std::move(outcome.findings);
-        result.status = outcome.outcome == checks::Outcome::passed   ? Status::passed
-                        : outcome.outcome == checks::Outcome::failed ? Status::failed
-                                                                     : Status::error;
-      }
-      result.duration = since(t0);
-      m_result.checks.push_back(std::move(result));
-    }
+    input.restored.statement_timeout = m_env.check_timeout;
+    input.reference_time = backup_reference_time(m_job);
+    input.jobs = m_job.restore_jobs;
+    CheckRunOutput run = run_checks(m_job, input);
+    m_result.checks = std::move(run.results);
+    if (m_job.rpo || run.achieved_rpo) rpo_objective(run.achieved_rpo);
+    if (!run.status) return (void)end(phase, std::move(run.status));
     phase.duration = since(m_phase_start);
     if (interrupted()) {
       phase.status = Status::error;
       phase.message = fmt::format("interrupted by signal {}", interrupt_signal());
     }
+  }
+
+  // The achieved recovery point comes from a freshness check; without one
+  // the objective is reported as not measured only when a check could have.
+  void rpo_objective(const std::optional<Millis>& achieved) {
+    if (!achieved) return;
+    reports::ObjectiveResult rpo;
+    rpo.name = "rpo";
+    rpo.objective = m_job.rpo;
+    rpo.achieved = achieved;
+    if (m_job.rpo && *achieved > *m_job.rpo) {
+      rpo.status = Status::failed;
+      rpo.message = fmt::format(
+          "newest data is {} older than the backup's reference time, "
+          "objective {}: missed by {}",
+          format_duration(*achieved), format_duration(*m_job.rpo),
+          format_duration(*achieved - *m_job.rpo));
+    } else {
+      rpo.message = fmt::format("newest data is {} older than the backup's reference time{}",
+                                format_duration(*achieved),
+                                m_job.rpo ? ", objective " + format_duration(*m_job.rpo) : "");
+    }
+    m_result.objectives.push_back(std::move(rpo));
   }
 
   void teardown() {

@@ -66,6 +66,16 @@ Json check_json(const CheckResult& c) {
   j["duration_s"] = seconds(c.duration);
   j["findings"] = Json::array();
   for (const auto& f : c.findings) j["findings"].push_back(finding_json(f));
+  j["objects"] = Json::array();
+  for (const auto& o : c.objects) {
+    Json oj;
+    oj["name"] = o.name;
+    oj["status"] = status_name(o.status);
+    oj["message"] = o.message;
+    oj["findings"] = Json::array();
+    for (const auto& f : o.findings) oj["findings"].push_back(finding_json(f));
+    j["objects"].push_back(std::move(oj));
+  }
   return j;
 }
 

@@ -80,6 +80,17 @@ void append_line(std::string& out, std::string_view line) {
   out += line;
 }
 
+void append_findings(std::string& details, const std::vector<Finding>& findings) {
+  const std::size_t shown = std::min(findings.size(), k_findings_per_case);
+  for (std::size_t i = 0; i < shown; ++i) {
+    const Finding& f = findings[i];
+    append_line(details, f.target.empty() ? f.message : f.target + ": " + f.message);
+  }
+  if (findings.size() > shown)
+    append_line(details, fmt::format("... and {} more findings (all in report.json)",
+                                     findings.size() - shown));
+}
+
 Case phase_case(const PhaseResult& phase) {
   Case c{phase.name, phase.status, phase.duration, "phase", first_line(phase.message), {}, {}};
   if (c.message.empty() && phase.status != Status::passed)
@@ -116,8 +127,24 @@ Case check_case(const CheckResult& check) {
   if (!check.expected.empty()) append_line(c.details, "expected: " + check.expected);
   if (!check.observed.empty()) append_line(c.details, "observed: " + check.observed);
   append_line(c.details, check.message);
-  for (const auto& f : check.findings)
-    append_line(c.details, f.target.empty() ? f.message : f.target + ": " + f.message);
+  append_findings(c.details, check.findings);
+  return c;
+}
+
+// "<backup>.<check>.<object>": stable across runs, one per table or object.
+Case object_case(const std::string& backup, const CheckResult& check, const ObjectResult& o) {
+  Case c{fmt::format("{}.{}.{}", backup, check.name, o.name),
+         o.status,
+         Millis{0},
+         check.type.empty() ? "check" : check.type,
+         first_line(o.message),
+         {},
+         {}};
+  if (c.message.empty() && o.status != Status::passed)
+    c.message = !o.findings.empty() ? first_line(o.findings.front().message)
+                                    : fmt::format("{} {}", o.name, status_name(o.status));
+  append_line(c.details, o.message);
+  append_findings(c.details, o.findings);
   return c;
 }
 
@@ -138,7 +165,19 @@ std::vector<Case> cases_of(const BackupResult& backup) {
     cases.push_back(phase_case(phase));
   }
   for (const auto& o : backup.objectives) cases.push_back(objective_case(o));
-  for (const auto& check : backup.checks) cases.push_back(check_case(check));
+  for (const auto& check : backup.checks) {
+    if (check.objects.empty() || check.status == Status::skipped) {
+      cases.push_back(check_case(check));
+      continue;
+    }
+    for (const auto& o : check.objects) cases.push_back(object_case(backup.name, check, o));
+    // A check-level error that no object carries (e.g. the catalog could not
+    // be read after some objects) must still show as red.
+    if (is_red(check.status) &&
+        std::none_of(check.objects.begin(), check.objects.end(),
+                     [](const ObjectResult& o) { return is_red(o.status); }))
+      cases.push_back(check_case(check));
+  }
   for (const auto& phase : backup.phases)
     if (phase.name == "teardown") cases.push_back(phase_case(phase));
   return cases;

@@ -27,6 +27,15 @@ struct PhaseResult {
   std::string stderr_tail;  // the tool's last lines of stderr, when a tool ran
 };
 
+// One table or object of a check reported per object (schema, row_counts,
+// fingerprint, integrity, foreign_keys): its own JUnit testcase.
+struct ObjectResult {
+  std::string name;  // "public.orders"
+  Status status = Status::passed;
+  std::string message;
+  std::vector<Finding> findings;
+};
+
 struct CheckResult {
   std::string name;  // stable across runs; the JUnit testcase name
   std::string type;  // "row_count", "query", ...
@@ -36,7 +45,11 @@ struct CheckResult {
   std::string message;
   Millis duration{0};
   std::vector<Finding> findings;
+  std::vector<ObjectResult> objects;  // empty for single-value checks
 };
+
+// Findings listed in one JUnit failure body; the rest are counted.
+inline constexpr std::size_t k_findings_per_case = 20;
 
 struct ObjectiveResult {
   std::string name;                // "rto" (later "rpo")

@@ -28,7 +28,7 @@ TEST_F(Cli, HelpOnEverySubcommand) {
   auto top = run_cli({"--help"});
   EXPECT_EQ(top.exit_code, 0);
   EXPECT_NE(top.out.find("exit codes: 0 all passed, 1"), std::string::npos) << top.out;
-  for (const char* sub : {"run", "validate", "demo"}) {
+  for (const char* sub : {"run", "validate", "snapshot", "demo"}) {
     auto run = run_cli({sub, "--help"});
     EXPECT_EQ(run.exit_code, 0) << sub;
     EXPECT_NE(run.out.find("Usage:"), std::string::npos) << sub << ": " << run.out;

@@ -12,6 +12,8 @@ const Command k_commands[] = {
      &setup_run},
     {"validate", "check a plan and print what would run, in order; starts nothing",
      &setup_validate},
+    {"snapshot", "capture a live database's schema, row counts and content fingerprints",
+     &setup_snapshot},
     {"demo", "generate a sample shop database, back it up with the real tools, and drill it",
      &setup_demo},
 };

@@ -23,6 +23,7 @@ struct Command {
 Runner setup_run(CLI::App& sub);
 Runner setup_validate(CLI::App& sub);
 Runner setup_demo(CLI::App& sub);
+Runner setup_snapshot(CLI::App& sub);
 
 // Runs a loaded plan and writes its reports into `out` (empty: the default
 // ./drillproof-report/<UTC timestamp>/); returns the exit code.

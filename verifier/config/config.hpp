@@ -49,6 +49,13 @@ struct BackupConfig {
   std::optional<Millis> restore_timeout;
   std::optional<int> restore_jobs;  // pg_restore -j; default: number of cores
   std::vector<std::string> roles;   // roles created before restoring (dumps that name owners)
+  std::filesystem::path snapshot;   // expected state (drillproof snapshot); empty: none
+  // The live source for narrowing fingerprint differences: a libpq
+  // connection string (postgres) or a database file (sqlite); empty: none.
+  std::string source;
+  // What moment the backup represents, for freshness: "dump" (the archive's
+  // own header time), "file" (modification time) or a UTC timestamp.
+  std::string reference_time = "dump";
   std::vector<CheckSpec> checks;
   SourcePos pos;
 };

@@ -15,8 +15,8 @@ namespace fs = std::filesystem;
 
 constexpr std::string_view k_where = "[[backup]]";
 constexpr std::string_view k_keys[] = {
-    "name", "engine",          "path",         "database", "rto",
-    "rpo",  "restore_timeout", "restore_jobs", "roles",    "check"};
+    "name",         "engine", "path",  "database", "rto",    "rpo",           "restore_timeout",
+    "restore_jobs", "roles",  "check", "snapshot", "source", "reference_time"};
 constexpr std::int64_t k_max_restore_jobs = 1024;
 constexpr std::size_t k_max_database_name = 63;  // PostgreSQL's NAMEDATALEN - 1
 
@@ -178,6 +178,43 @@ void read_checks(Reader& reader, const toml::table& table, std::span<const Check
   }
 }
 
+void read_snapshot_keys(Reader& reader, const toml::table& table, const fs::path& base_dir,
+                        BackupConfig& out) {
+  if (auto text = reader.string(table, "snapshot", k_where, Need::optional)) {
+    SourcePos at = reader.pos(*table.get("snapshot"));
+    out.snapshot = (base_dir / fs::path(*text)).lexically_normal();
+    std::error_code ec;
+    if (text->empty() || !fs::is_regular_file(out.snapshot, ec))
+      reader.report(std::move(at),
+                    fmt::format("snapshot file not found: {}", out.snapshot.string()));
+  }
+  if (auto text = reader.string(table, "source", k_where, Need::optional)) {
+    if (text->empty())
+      reader.report(reader.pos(*table.get("source")), "'source' must not be empty");
+    out.source = *text;
+  }
+  if (auto text = reader.string(table, "reference_time", k_where, Need::optional)) {
+    out.reference_time = *text;
+    if (text->empty())
+      reader.report(reader.pos(*table.get("reference_time")),
+                    "'reference_time' must be \"dump\", \"file\" or a UTC timestamp");
+  }
+}
+
+// Kinds that compare against a snapshot need the backup to name one.
+void require_snapshot(Reader& reader, std::span<const CheckKindInfo> kinds,
+                      const BackupConfig& out) {
+  if (!out.snapshot.empty()) return;
+  for (const auto& spec : out.checks)
+    for (const auto& kind : kinds)
+      if (kind.type == spec.type && kind.needs_snapshot)
+        reader.report(
+            spec.pos,
+            fmt::format("check '{}' of type '{}' compares with a snapshot: set snapshot = "
+                        "\"FILE\" in this [[backup]] (drillproof snapshot writes one)",
+                        spec.name, spec.type));
+}
+
 }  // namespace
 
 BackupConfig read_backup(Reader& reader, const toml::table& table, const fs::path& base_dir,
@@ -195,7 +232,9 @@ BackupConfig read_backup(Reader& reader, const toml::table& table, const fs::pat
   out.restore_timeout = reader.duration(table, "restore_timeout", k_where, Need::optional);
   read_jobs(reader, table, out);
   read_roles(reader, table, engine, out);
+  read_snapshot_keys(reader, table, base_dir, out);
   read_checks(reader, table, kinds, out);
+  require_snapshot(reader, kinds, out);
   return out;
 }
 
