@@ -7,6 +7,7 @@
 #include <system_error>
 
 #include "verifier/config/reader.hpp"
+#include "verifier/core/timestamp.hpp"
 
 namespace dp::config::detail {
 namespace {
@@ -195,9 +196,11 @@ void read_snapshot_keys(Reader& reader, const toml::table& table, const fs::path
   }
   if (auto text = reader.string(table, "reference_time", k_where, Need::optional)) {
     out.reference_time = *text;
-    if (text->empty())
+    if (*text != "dump" && *text != "file" && !parse_timestamp(*text))
       reader.report(reader.pos(*table.get("reference_time")),
-                    "'reference_time' must be \"dump\", \"file\" or a UTC timestamp");
+                    fmt::format("'reference_time' must be \"dump\", \"file\" or a timestamp "
+                                "such as \"2026-11-20T03:00:00Z\", got \"{}\"",
+                                *text));
   }
 }
 

@@ -1,3 +1,4 @@
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <array>
@@ -252,6 +253,34 @@ TEST_F(JunitReport, NegativeDurationsStaySchemaValid) {
   const std::string xml = render_junit(r);
   EXPECT_NE(xml.find(R"(time="0.000")"), std::string::npos);
   EXPECT_EQ(validate(save(xml)), 0);
+}
+
+// Checks reported per object become one testcase each, named
+// <backup>.<check>.<object>; a failure body lists at most
+// k_findings_per_case findings and counts the rest.
+TEST_F(JunitReport, PerObjectTestcasesWithCappedFindings) {
+  RunReport report = make_report();
+  BackupResult& b = report.backups[0];
+  CheckResult rows = check("rows", "row_counts", Status::failed, "", "");
+  rows.objects.push_back({"public.customers", Status::passed, "", {}});
+  ObjectResult orders{"public.orders", Status::failed, "2 of 3 segments differ", {}};
+  for (int i = 0; i < 25; ++i)
+    orders.findings.push_back(
+        {"rows", "public.orders", Severity::error, fmt::format("segment {} differs", i), ""});
+  rows.objects.push_back(orders);
+  b.checks.push_back(rows);
+  b.status = Status::failed;
+  const std::string file = save(render_junit(report));
+  EXPECT_EQ(validate(file), 0);
+  EXPECT_EQ(xpath(file, "count(//testcase[@name='orders.rows.public.customers']/failure)"), "0");
+  EXPECT_EQ(xpath(file, "count(//testcase[@name='orders.rows.public.orders']/failure)"), "1");
+  EXPECT_EQ(xpath(file, "count(//testcase[@name='rows'])"), "0");
+  std::string body = xpath(file, "string(//testcase[@name='orders.rows.public.orders']/failure)");
+  EXPECT_NE(body.find("public.orders: segment 19 differs"), std::string::npos) << body;
+  EXPECT_EQ(body.find("segment 20 differs"), std::string::npos) << body;
+  EXPECT_NE(body.find("... and 5 more findings (all in report.json)"), std::string::npos) << body;
+  EXPECT_EQ(xpath(file, "string(//testcase[@name='orders.rows.public.orders']/failure/@message)"),
+            "2 of 3 segments differ");
 }
 
 }  // namespace
