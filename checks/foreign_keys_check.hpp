@@ -1,6 +1,10 @@
 #pragma once
-// foreign_keys: see docs/plan.md.
+// foreign_keys: no child row of any foreign key in the restored database
+// points at a missing parent, checked with queries (enforcement during the
+// restore does not matter). One ObjectOutcome per foreign key, naming up to
+// `max_keys` orphans. See docs/plan.md.
 #include "checks/check.hpp"
+#include "verifier/engine/catalog.hpp"
 
 namespace dp::checks {
 
@@ -15,6 +19,10 @@ class ForeignKeysCheck final : public Check {
   CheckOutcome run(const CheckContext& ctx) const override;
 
  private:
+  // One foreign key: count its orphans and name the first few.
+  ObjectOutcome check_one(engine::Engine& engine, const engine::Table& child,
+                          const engine::Constraint& fk) const;
+
   CheckSpec m_spec;
 };
 

@@ -1,5 +1,8 @@
 #pragma once
-// row_counts: see docs/plan.md.
+// row_counts: every snapshot table's count(*) on the restored database is
+// the snapshot's row_count, within `tolerance` (rows or "0.5%"). One
+// ObjectOutcome per table; a missing table fails, a query error is an error
+// for that table only. Needs ctx.snapshot. See docs/plan.md.
 #include "checks/check.hpp"
 
 namespace dp::checks {

@@ -1,5 +1,9 @@
 #pragma once
-// schema: see docs/plan.md.
+// schema: the restored structure (tables with columns, keys, constraints
+// and indexes; views; sequences) matches the snapshot's, read with
+// engine::read_schema. One ObjectOutcome per snapshot table, plus one per
+// view or sequence that differs; extra objects are warnings. Needs
+// ctx.snapshot (error outcome without one). See docs/plan.md.
 #include "checks/check.hpp"
 
 namespace dp::checks {
