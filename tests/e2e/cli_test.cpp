@@ -82,7 +82,8 @@ path = "missing.db"
         p + ":3:7: rto: bad duration \"5x\": unknown unit 'x'; use ms, s, m, h, d or w",
         p + ":8:8: backup file not found: " + (dir() / "missing.dump").string(),
         p + ":9:1: unknown key 'colour' in [[backup]]",
-        p + ":12:8: unknown check type 'row_cont'; known types: fingerprint, foreign_keys, freshness, integrity, query, row_count, row_counts, schema",
+        p + ":12:8: unknown check type 'row_cont'; known types: fingerprint, foreign_keys, "
+            "freshness, integrity, query, row_count, row_counts, schema",
         p + ":16:8: duplicate backup name 'a' (first at line 6)",
         p + ":18:8: backup file not found: " + (dir() / "missing.db").string(),
     };
@@ -158,6 +159,16 @@ path = "{}"
   auto run = run_cli({"validate", plan.string()});
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_NE(run.err.find("not a pg_dump directory archive"), std::string::npos) << run.err;
+}
+
+// Passwords never go on a command line or into a plan.
+TEST_F(Cli, SnapshotRefusesAPasswordInTheConnectionString) {
+  auto run = run_cli({"snapshot", "--source", "host=/nowhere password=secret", "--out",
+                      (dir() / "s.json").string()});
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_NE(run.err.find("--source must not contain a password"), std::string::npos) << run.err;
+  EXPECT_EQ(run.err.find("secret"), std::string::npos) << run.err;
+  EXPECT_FALSE(fs::exists(dir() / "s.json"));
 }
 
 }  // namespace

@@ -38,6 +38,12 @@ int snapshot_command(const SnapshotArgs& args) {
   engine::ConnectOptions conn;
   conn.kind = *kind;
   if (*kind == EngineKind::postgres) {
+    if (conninfo_has_password(args.source)) {
+      fmt::print(stderr,
+                 "drillproof snapshot: --source must not contain a password\n"
+                 "hint: put it in PGPASSWORD or ~/.pgpass, where libpq finds it\n");
+      return k_exit_usage;
+    }
     conn.conninfo = args.source;
   } else {
     std::error_code ec;

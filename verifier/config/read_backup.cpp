@@ -7,6 +7,7 @@
 #include <system_error>
 
 #include "verifier/config/reader.hpp"
+#include "verifier/core/text.hpp"
 #include "verifier/core/timestamp.hpp"
 
 namespace dp::config::detail {
@@ -192,6 +193,9 @@ void read_snapshot_keys(Reader& reader, const toml::table& table, const fs::path
   if (auto text = reader.string(table, "source", k_where, Need::optional)) {
     if (text->empty())
       reader.report(reader.pos(*table.get("source")), "'source' must not be empty");
+    if (conninfo_has_password(*text))
+      reader.report(reader.pos(*table.get("source")),
+                    "'source' must not contain a password: put it in PGPASSWORD or ~/.pgpass");
     out.source = *text;
   }
   if (auto text = reader.string(table, "reference_time", k_where, Need::optional)) {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
@@ -111,6 +112,33 @@ std::string host_name() {
   char buf[256] = {};
   if (::gethostname(buf, sizeof buf - 1) != 0) return "unknown";
   return buf;
+}
+
+}  // namespace dp
+
+namespace dp {
+
+bool conninfo_has_password(std::string_view conninfo) {
+  std::string lower(conninfo);
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (std::size_t pos = lower.find("password"); pos != std::string::npos;
+       pos = lower.find("password", pos + 1)) {
+    std::size_t after = pos + 8;
+    while (after < lower.size() && lower[after] == ' ') ++after;
+    bool starts_key =
+        pos == 0 || lower[pos - 1] == ' ' || lower[pos - 1] == '?' || lower[pos - 1] == '&';
+    if (starts_key && after < lower.size() && lower[after] == '=') return true;
+  }
+  for (std::string_view scheme : {"postgresql://", "postgres://"}) {
+    if (lower.rfind(scheme, 0) != 0) continue;
+    std::string_view rest = std::string_view(lower).substr(scheme.size());
+    std::size_t at = rest.find('@');
+    std::size_t slash = rest.find('/');
+    if (at != std::string_view::npos && (slash == std::string_view::npos || at < slash) &&
+        rest.substr(0, at).find(':') != std::string_view::npos)
+      return true;
+  }
+  return false;
 }
 
 }  // namespace dp

@@ -29,4 +29,9 @@ std::string format_utc_compact(std::chrono::system_clock::time_point t);
 
 std::string host_name();
 
+// Whether a libpq connection string or URI carries a password
+// ("password=...", or "postgresql://user:secret@host"). Passwords belong in
+// PGPASSWORD or ~/.pgpass, never in a plan or on a command line.
+bool conninfo_has_password(std::string_view conninfo);
+
 }  // namespace dp

@@ -152,5 +152,16 @@ TEST(FormatUtc, IsoAndCompact) {
   EXPECT_EQ(format_utc_compact(t), "20261112T050405Z");
 }
 
+TEST(ConninfoHasPassword, FindsKeywordsAndUriPasswords) {
+  EXPECT_TRUE(conninfo_has_password("host=db password=secret dbname=shop"));
+  EXPECT_TRUE(conninfo_has_password("host=db PASSWORD = 'x y'"));
+  EXPECT_TRUE(conninfo_has_password("postgresql://app:secret@db/shop"));
+  EXPECT_TRUE(conninfo_has_password("postgres://db/shop?password=secret"));
+  EXPECT_FALSE(conninfo_has_password("host=/run/postgresql dbname=shop user=app"));
+  EXPECT_FALSE(conninfo_has_password("postgresql://app@db:5432/shop"));
+  EXPECT_FALSE(conninfo_has_password("host=db passfile=/etc/pgpass"));
+  EXPECT_FALSE(conninfo_has_password("dbname=password_history"));
+}
+
 }  // namespace
 }  // namespace dp
