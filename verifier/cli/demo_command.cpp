@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <memory>
 
+#include "checks/snapshot.hpp"
 #include "drills/pg_scratch.hpp"
 #include "verifier/cli/cli.hpp"
 #include "verifier/cli/commands.hpp"
@@ -78,6 +79,20 @@ Result<void> run_tool(SpawnOptions options, const std::string& what) {
   return {};
 }
 
+// The expected state, taken from the live source as `drillproof snapshot`
+// would: what the snapshot-based checks compare the restored copy with.
+Result<void> write_snapshot(const engine::ConnectOptions& source, const fs::path& file) {
+  auto session = engine::connect(source);
+  if (!session) return Unexpected<Error>(std::move(session).error().context("snapshot"));
+  checks::SnapshotOptions options;
+  options.segment_rows = 10'000;
+  options.source_label = "drillproof demo source";
+  auto snapshot = checks::take_snapshot(**session, options);
+  if (!snapshot) return Unexpected<Error>(std::move(snapshot).error().context("snapshot"));
+  say("snapshot -> {}", file.string());
+  return write_file(file, checks::snapshot_to_json(*snapshot));
+}
+
 // Source server up, database loaded with psql, pg_dump -Fc, server down. The
 // PgScratch destructor stops the server on every early return.
 Result<void> make_postgres_backup(const Layout& layout, const fs::path& sql,
@@ -109,6 +124,9 @@ Result<void> make_postgres_backup(const Layout& layout, const fs::path& sql,
                    {"-d", "shop", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", sql.string()});
   DP_TRY_VOID(run_tool(std::move(psql), "psql"));
 
+  DP_TRY_VOID(write_snapshot(source->connect_options("shop"),
+                             layout.backups / "shop-postgres.snapshot.json"));
+
   const fs::path dump = layout.backups / "shop.pgdump";
   say("pg_dump -Fc -> {}", dump.string());
   SpawnOptions pg_dump;
@@ -138,6 +156,10 @@ Result<void> make_sqlite_backups(const Layout& layout, const fs::path& sql) {
   say("loading {} into {}", sql.string(), source.string());
   auto loaded = engine::sqlite::load_sql_dump(sql, source);
   if (!loaded) return Unexpected<Error>(std::move(loaded).error().context("load sqlite source"));
+  engine::ConnectOptions lite;
+  lite.kind = EngineKind::sqlite;
+  lite.database = source.string();
+  DP_TRY_VOID(write_snapshot(lite, layout.backups / "shop-sqlite.snapshot.json"));
 
   say("sqlite3 .backup -> {}", (layout.backups / "shop.sqlite").string());
   SpawnOptions backup;
@@ -201,6 +223,30 @@ void append_checks(std::string& out, const ShopCounts& counts, const char* schem
     WHERE c.id IS NULL
   """
   expect = 0
+
+  # Against the snapshot taken from the source: structure, every table's
+  # rows, and content fingerprints (XXH3-128 over primary-key segments).
+  [[backup.check]]
+  type = "schema"
+
+  [[backup.check]]
+  type = "row_counts"
+
+  [[backup.check]]
+  type = "fingerprint"
+
+  # The engine's own checks (amcheck / PRAGMA integrity_check) and orphans.
+  [[backup.check]]
+  type = "integrity"
+
+  [[backup.check]]
+  type = "foreign_keys"
+
+  # Achieved RPO: the newest order against the backup's reference_time.
+  [[backup.check]]
+  type = "freshness"
+  table = "orders"
+  column = "placed_at"
 )";
 }
 
@@ -248,6 +294,8 @@ name = "shop-postgres"
 engine = "postgres"
 path = "backups/shop.pgdump"
 database = "shop"             # restored into a database of this name
+snapshot = "backups/shop-postgres.snapshot.json"
+reference_time = "2025-01-01T06:00:00Z"   # the moment the sample data represents
 )";
   append_checks(out, counts, "public.");
   out += R"(
@@ -256,6 +304,8 @@ database = "shop"             # restored into a database of this name
 name = "shop-sqlite"
 engine = "sqlite"
 path = "backups/shop.sqlite"
+snapshot = "backups/shop-sqlite.snapshot.json"
+reference_time = "2025-01-01T06:00:00Z"
 )";
   append_checks(out, counts, "");
   out += R"(
@@ -264,6 +314,8 @@ path = "backups/shop.sqlite"
 name = "shop-sqlite-dump"
 engine = "sqlite"
 path = "backups/shop-sqlite.sql"
+snapshot = "backups/shop-sqlite.snapshot.json"
+reference_time = "2025-01-01T06:00:00Z"
 )";
   append_checks(out, counts, "");
   return out;
