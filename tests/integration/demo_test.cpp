@@ -70,7 +70,9 @@ TEST_F(Demo, BacksUpRestoresAndPasses) {
     EXPECT_EQ(b["name"], names[i]);
     EXPECT_EQ(b["format"], formats[i]);
     EXPECT_EQ(b["status"], "passed") << b.dump(2);
-    EXPECT_EQ(b["checks"].size(), 7u);  // four row counts, three queries
+    // four row counts, three queries, and the six snapshot and engine kinds
+    EXPECT_EQ(b["checks"].size(), 13u);
+    for (const auto& c : b["checks"]) EXPECT_EQ(c["status"], "passed") << c.dump(2);
   }
   // The row counts checked are the generator's: 2000 orders exactly.
   bool saw_orders = false;

@@ -20,6 +20,7 @@
 #include "verifier/core/child_process.hpp"
 #include "verifier/core/signals.hpp"
 #include "verifier/core/text.hpp"
+#include "verifier/core/timestamp.hpp"
 #include "verifier/core/user.hpp"
 #include "verifier/engine/postgres/pg_engine.hpp"
 #include "verifier/engine/sqlite/sqlite_engine.hpp"
@@ -295,7 +296,7 @@ engine = "postgres"
 path = "backups/shop.pgdump"
 database = "shop"             # restored into a database of this name
 snapshot = "backups/shop-postgres.snapshot.json"
-reference_time = "2025-01-01T06:00:00Z"   # the moment the sample data represents
+reference_time = "{reference}"   # one hour after the newest order
 )";
   append_checks(out, counts, "public.");
   out += R"(
@@ -305,7 +306,7 @@ name = "shop-sqlite"
 engine = "sqlite"
 path = "backups/shop.sqlite"
 snapshot = "backups/shop-sqlite.snapshot.json"
-reference_time = "2025-01-01T06:00:00Z"
+reference_time = "{reference}"   # one hour after the newest order
 )";
   append_checks(out, counts, "");
   out += R"(
@@ -315,9 +316,15 @@ name = "shop-sqlite-dump"
 engine = "sqlite"
 path = "backups/shop-sqlite.sql"
 snapshot = "backups/shop-sqlite.snapshot.json"
-reference_time = "2025-01-01T06:00:00Z"
+reference_time = "{reference}"   # one hour after the newest order
 )";
   append_checks(out, counts, "");
+  // The backups represent the moment one hour after the newest order.
+  std::string reference = format_timestamp(
+      std::chrono::system_clock::time_point(std::chrono::seconds(counts.newest_order + 3600)));
+  for (std::size_t p = out.find("{reference}"); p != std::string::npos;
+       p = out.find("{reference}", p))
+    out.replace(p, 11, reference);
   return out;
 }
 

@@ -1,4 +1,5 @@
 #include "verifier/cli/shop_data.hpp"
+#include <algorithm>
 
 #include <fmt/format.h>
 
@@ -162,7 +163,8 @@ std::vector<std::int64_t> append_products(std::string& out, SplitMix64& rng, std
 // Orders go into `orders_sql` and their items into `items_sql`, which the
 // caller appends after all orders exist (the items' foreign key).
 std::int64_t append_orders(std::string& orders_sql, std::string& items_sql, SplitMix64& rng,
-                           const ShopOptions& options, const std::vector<std::int64_t>& prices) {
+                           std::int64_t& newest, const ShopOptions& options,
+                           const std::vector<std::int64_t>& prices) {
   using namespace std::chrono;
   // Orders are spread over 2024 in id order, a few minutes of jitter each.
   const std::int64_t year_start = epoch_of(year{2024} / January / 1);
@@ -175,6 +177,7 @@ std::int64_t append_orders(std::string& orders_sql, std::string& items_sql, Spli
   for (std::int64_t id = 1; id <= options.orders; ++id) {
     std::int64_t customer = rng.between(1, options.customers);
     std::int64_t placed = year_start + (id - 1) * (span / options.orders) + rng.between(0, 600);
+    newest = std::max(newest, placed);
     std::int64_t lines = rng.between(1, 5);
     std::int64_t total = 0;
     for (std::int64_t line = 1; line <= lines; ++line) {
@@ -233,7 +236,8 @@ ShopSql generate_shop_sql(const ShopOptions& options, SqlDialect dialect) {
   auto prices = append_products(out, rng, options.products);
   std::string items;
   items.reserve(static_cast<std::size_t>(options.orders) * 70);
-  shop.counts.order_items = append_orders(out, items, rng, options, prices);
+  shop.counts.order_items =
+      append_orders(out, items, rng, shop.counts.newest_order, options, prices);
   out += items;
   out += "COMMIT;\n";
   return shop;

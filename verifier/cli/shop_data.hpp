@@ -37,6 +37,7 @@ struct ShopCounts {
   std::int64_t products = 0;
   std::int64_t orders = 0;
   std::int64_t order_items = 0;
+  std::int64_t newest_order = 0;  // the latest placed_at, epoch seconds (UTC)
 };
 
 struct ShopSql {
