@@ -226,20 +226,24 @@ class Comparer {
     const std::string schema = want.name.schema + ".";
     for (const auto& c : want.constraints) {
       if (c.kind == "primary_key") continue;
-      auto it = live.find(key(c));
-      bool skip = ignored(schema + c.name);
-      if (it != live.end()) live.erase(it);
-      if (skip) continue;
+      // Take the match out of `live` (what is left is unexpected); keep a
+      // pointer, not the iterator, which erase invalidates.
+      const engine::Constraint* found = nullptr;
+      if (auto it = live.find(key(c)); it != live.end()) {
+        found = it->second;
+        live.erase(it);
+      }
+      if (ignored(schema + c.name)) continue;
       if (c.kind == "definition") {
-        if (it == live.end() || it->second->definition != c.definition)
+        if (!found || found->definition != c.definition)
           add(o, Severity::error, "table definition changed",
               fmt::format("snapshot: {}\nrestored: {}", c.definition,
-                          it == live.end() ? "" : it->second->definition));
-      } else if (it == live.end()) {
+                          found ? found->definition : ""));
+      } else if (!found) {
         add(o, Severity::error, constraint_label(c) + " missing", c.definition);
-      } else if (it->second->definition != c.definition) {
+      } else if (found->definition != c.definition) {
         add(o, Severity::error, constraint_label(c) + ": definition changed",
-            fmt::format("snapshot: {}\nrestored: {}", c.definition, it->second->definition));
+            fmt::format("snapshot: {}\nrestored: {}", c.definition, found->definition));
       }
     }
     for (const auto& [k, c] : live)
@@ -252,15 +256,17 @@ class Comparer {
     for (const auto& i : got.indexes) live[i.name] = &i;
     const std::string schema = want.name.schema + ".";
     for (const auto& i : want.indexes) {
-      auto it = live.find(i.name);
-      bool skip = ignored(schema + i.name);
-      if (it != live.end()) live.erase(it);
-      if (skip) continue;
-      if (it == live.end())
+      const engine::Index* found = nullptr;
+      if (auto it = live.find(i.name); it != live.end()) {
+        found = it->second;
+        live.erase(it);
+      }
+      if (ignored(schema + i.name)) continue;
+      if (!found)
         add(o, Severity::error, fmt::format("index {} missing", i.name), i.definition);
-      else if (it->second->definition != i.definition || it->second->unique != i.unique)
+      else if (found->definition != i.definition || found->unique != i.unique)
         add(o, Severity::error, fmt::format("index {}: definition changed", i.name),
-            fmt::format("snapshot: {}\nrestored: {}", i.definition, it->second->definition));
+            fmt::format("snapshot: {}\nrestored: {}", i.definition, found->definition));
     }
     for (const auto& [name, i] : live)
       if (!ignored(schema + name))
