@@ -1,6 +1,8 @@
 #include <fcntl.h>
 #include <fmt/format.h>
+
 #include <unistd.h>
+#include <algorithm>
 
 #include "drills/restore.hpp"
 #include "verifier/core/fd.hpp"
@@ -147,8 +149,13 @@ RestoreRun restore_postgres(const PgScratch& scratch, const plan::BackupJob& job
   read_end.reset();
   if (!child) return {Unexpected<Error>(std::move(child).error()), ""};
   RestoreRun run = finish(child->wait(deadline), "psql", log);
-  auto gz_status = gz->wait(deadline);
-  if (run.result && gz_status && !gz_status->ok())
+  // psql has seen the end of its input: give gzip a moment to report.
+  auto gz_status = gz->wait(std::max(deadline, deadline_in(std::chrono::seconds(5))));
+  if (run.result && !gz_status) {
+    run.result = Unexpected<Error>(std::move(gz_status).error());
+    return run;
+  }
+  if (run.result && !gz_status->ok())
     run.result = make_error(
         Errc::process_failed,
         fmt::format("gzip -dc {} failed ({}): {}", job.backup.path.string(), gz_status->describe(),

@@ -187,5 +187,40 @@ TEST_F(SqliteRestore, DamagedHeaderIsAnError) {
   EXPECT_EQ(run.exit_code, 3) << run.out << run.err;
 }
 
+// Negative control: a gzip dump cut short reads as a clean end of stream to
+// a careless reader; it must be an error even when the cut falls between
+// statements of a dump without a transaction.
+TEST_F(SqliteRestore, TruncatedGzipDumpIsAnError) {
+  fs::path copy = dir() / "chinook.sql";
+  fs::copy_file(chinook("Chinook_Sqlite.sql"), copy);
+  SpawnOptions gz;
+  gz.argv = {"gzip", copy.string()};
+  ASSERT_TRUE(run_captured(std::move(gz), std::chrono::seconds(60)));
+  std::string bytes = read_text(copy.string() + ".gz");
+  fs::path damaged = dir() / "truncated.sql.gz";
+  write_text(damaged, bytes.substr(0, bytes.size() / 2));
+  auto run = drill(plan(damaged, k_checks));
+  EXPECT_EQ(run.exit_code, 3) << run.out;
+  std::string msg = read_json(out() / "report.json")["backups"][0]["phases"][1]["message"];
+  EXPECT_NE(msg.find("gzip stream is damaged or truncated"), std::string::npos) << msg;
+}
+
+// Negative control: zeroed bytes (filesystem damage) in a dump stop SQLite's
+// parser as if the text ended; the rows after them must not be lost quietly.
+TEST_F(SqliteRestore, NulBytesInDumpAreAnError) {
+  fs::path damaged = dir() / "zeros.sql";
+  std::string sql = "CREATE TABLE a (id INTEGER);\nINSERT INTO a VALUES (1);\n";
+  sql += std::string(16, '\0');
+  sql += "\nINSERT INTO a VALUES (2);\n";
+  write_text(damaged, sql);
+  auto run =
+      drill(plan(damaged, "[[backup.check]]\ntype = \"row_count\"\ntable = \"a\"\nexpect = 2\n"));
+  EXPECT_EQ(run.exit_code, 3) << run.out;
+  std::string msg = read_json(out() / "report.json")["backups"][0]["phases"][1]["message"];
+  EXPECT_NE(msg.find("zeros.sql:3: NUL byte in the dump; the file looks damaged"),
+            std::string::npos)
+      << msg;
+}
+
 }  // namespace
 }  // namespace dp::test

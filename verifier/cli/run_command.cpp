@@ -54,7 +54,8 @@ int run_plan(const plan::Plan& plan, const std::string& out_arg) {
     if (!b.scratch.empty()) fmt::print("scratch instance of '{}' kept:\n  {}\n", b.name, b.scratch);
   if (!written) {
     fmt::print(stderr, "drillproof: cannot write reports: {}\n", written.error().message);
-    return k_exit_untestable;
+    // A missed check still outranks "could not finish" (exit 1 over 3).
+    return reports::exit_code(report) == k_exit_findings ? k_exit_findings : k_exit_untestable;
   }
   fmt::print("reports: {}\n", out.string());
   return reports::exit_code(report);

@@ -215,8 +215,13 @@ bool ChildProcess::reap_if_exited() {
   // Look without reaping first: while the leader is an unreaped zombie its
   // pid cannot be reused, so SIGKILL to its group reaches only our strays.
   siginfo_t info{};
-  if (::waitid(P_PID, static_cast<id_t>(m_pid), &info, WEXITED | WNOHANG | WNOWAIT) != 0)
-    return false;
+  if (::waitid(P_PID, static_cast<id_t>(m_pid), &info, WEXITED | WNOHANG | WNOWAIT) != 0) {
+    if (errno != ECHILD) return false;
+    // Already reaped by someone else (SIGCHLD ignored): gone, status
+    // unknown, which counts as a failure (code -1).
+    m_status = ExitStatus{};
+    return true;
+  }
   if (info.si_pid == 0) return false;
   ::kill(-m_pid, SIGKILL);
   int wstatus = 0;
@@ -261,9 +266,10 @@ void ChildProcess::stop() {
 
 Result<CapturedRun> run_captured(SpawnOptions options, Millis timeout, std::size_t cap) {
   int outp[2], errp[2];
-  if (::pipe2(outp, O_CLOEXEC) != 0 || ::pipe2(errp, O_CLOEXEC) != 0)
-    return make_error(Errc::io, "pipe failed");
-  Fd out_r(outp[0]), out_w(outp[1]), err_r(errp[0]), err_w(errp[1]);
+  if (::pipe2(outp, O_CLOEXEC) != 0) return make_error(Errc::io, "pipe failed");
+  Fd out_r(outp[0]), out_w(outp[1]);
+  if (::pipe2(errp, O_CLOEXEC) != 0) return make_error(Errc::io, "pipe failed");
+  Fd err_r(errp[0]), err_w(errp[1]);
   options.out = Redirect::use_fd(out_w.get());
   options.err = Redirect::use_fd(err_w.get());
   auto child = ChildProcess::spawn(std::move(options));

@@ -23,6 +23,12 @@ void install_interrupt_handlers() {
   ign.sa_handler = SIG_IGN;
   sigemptyset(&ign.sa_mask);
   sigaction(SIGPIPE, &ign, nullptr);
+  // An ignored SIGCHLD (inherited from a supervisor) makes the kernel reap
+  // our children itself, and waitid could never see them exit.
+  struct sigaction dfl {};
+  dfl.sa_handler = SIG_DFL;
+  sigemptyset(&dfl.sa_mask);
+  sigaction(SIGCHLD, &dfl, nullptr);
 }
 
 bool interrupted() { return g_signal.load() != 0; }

@@ -461,5 +461,30 @@ TEST(Redirect, ToAMissingFolderIsAnIoError) {
   EXPECT_EQ(c.error().message, "cannot write " + out.string() + ": No such file or directory");
 }
 
+// A supervisor that ignores SIGCHLD makes the kernel reap our children: a
+// wait must still end (status unknown counts as failure), and
+// install_interrupt_handlers restores the default.
+TEST(ChildProcessSigchld, IgnoredSigchldDoesNotHang) {
+  struct sigaction ign {
+  }, old{};
+  ign.sa_handler = SIG_IGN;
+  sigemptyset(&ign.sa_mask);
+  ::sigaction(SIGCHLD, &ign, &old);
+  {
+    SpawnOptions o;
+    o.argv = {"/bin/true"};
+    auto child = ChildProcess::spawn(std::move(o));
+    ASSERT_TRUE(child);
+    auto status = child->wait(deadline_in(std::chrono::seconds(10)));
+    ASSERT_TRUE(status) << status.error().message;
+    EXPECT_FALSE(status->ok());
+  }
+  install_interrupt_handlers();
+  struct sigaction now {};
+  ::sigaction(SIGCHLD, nullptr, &now);
+  EXPECT_EQ(now.sa_handler, SIG_DFL);
+  ::sigaction(SIGCHLD, &old, nullptr);
+}
+
 }  // namespace
 }  // namespace dp

@@ -178,10 +178,15 @@ Result<std::string> read_maybe_gzip(const std::filesystem::path& path) {
   char buf[1 << 16];
   int n;
   while ((n = gzread(gz, buf, sizeof buf)) > 0) out.append(buf, static_cast<std::size_t>(n));
-  int err = 0;
-  std::string msg = n < 0 ? gzerror(gz, &err) : "";
+  // A gzip stream cut short reads as a clean end of file (n == 0); only
+  // gzerror tells, with Z_BUF_ERROR.
+  int err = Z_OK;
+  std::string msg = gzerror(gz, &err);
   gzclose(gz);
-  if (n < 0) return make_error(Errc::io, fmt::format("{}: {}", path.string(), msg));
+  if (n < 0 || (err != Z_OK && err != Z_STREAM_END))
+    return make_error(
+        Errc::process_failed,
+        fmt::format("{}: gzip stream is damaged or truncated: {}", path.string(), msg));
   return out;
 }
 
@@ -246,7 +251,14 @@ Result<void> load_sql_dump(const std::filesystem::path& dump,
       return make_error(Errc::process_failed,
                         fmt::format("{}:{}: {}", dump.string(), line_of(*text, offset), why));
     }
-    if (!stmt) break;  // only whitespace or comments remained
+    if (!stmt) {
+      // prepare stops at a NUL byte as if the text ended there.
+      if (next && next < end && *next == '\0')
+        return make_error(Errc::process_failed,
+                          fmt::format("{}:{}: NUL byte in the dump; the file looks damaged",
+                                      dump.string(), line_of(*text, offset)));
+      break;  // only whitespace or comments remained
+    }
     while ((rc = sqlite3_step(stmt.get())) == SQLITE_ROW) {
     }
     if (rc != SQLITE_DONE)
