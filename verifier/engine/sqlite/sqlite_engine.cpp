@@ -243,7 +243,9 @@ Result<void> load_sql_dump(const std::filesystem::path& dump,
     StmtPtr stmt(stmt_raw);
     // Skip leading whitespace so the line points at the statement, not the gap before it.
     std::size_t offset = static_cast<std::size_t>(tail - begin);
-    while (offset < text->size() && std::strchr(" \t\r\n", (*text)[offset])) ++offset;
+    while (offset < text->size() && (*text)[offset] != '\0' &&
+           std::strchr(" \t\r\n", (*text)[offset]))
+      ++offset;
     if (rc != SQLITE_OK) {
       std::string why = sqlite3_errmsg(db.get());
       if (why == "incomplete input")
