@@ -120,6 +120,13 @@ class TableSql {
   std::string count_range(const KeyRange& range) const {
     return fmt::format("SELECT count(*) FROM {}{}", m_from, where(range));
   }
+  // Rows no key range can hold: SQLite allows NULL in some primary keys.
+  std::string count_null_keys() const {
+    std::string any;
+    for (std::size_t i = 0; i < m_key_quoted.size(); ++i)
+      any += (i ? " OR " : "") + m_key_quoted[i] + " IS NULL";
+    return fmt::format("SELECT count(*) FROM {} WHERE {}", m_from, any);
+  }
   // Index-friendly existence test: without statistics (a fresh restore) the
   // planner would count an open-ended range like "id" < x with a seq scan.
   std::string probe_range(const KeyRange& range) const {

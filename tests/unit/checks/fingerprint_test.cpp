@@ -208,7 +208,9 @@ class VerifyTest : public ::testing::Test {
     gap(db, R"("id" < '1'::integer)", gaps[0]);
     gap(db, R"("id" > '2'::integer AND "id" < '3'::integer)", gaps[1]);
     gap(db, R"("id" > '3'::integer)", gaps[2]);
+    db.on_value(R"(SELECT count(*) FROM "public"."people" WHERE "id" IS NULL)", null_keys, "count");
   }
+  std::string null_keys = "0";
   TableFingerprint expected;
 };
 
@@ -219,7 +221,7 @@ TEST_F(VerifyTest, CleanCopyHasNoDifferences) {
   ASSERT_TRUE(v) << v.error().message;
   EXPECT_TRUE(v->differing.empty());
   EXPECT_EQ(v->rows_outside, 0U);
-  EXPECT_EQ(db.query_count(), 5U);
+  EXPECT_EQ(db.query_count(), 6U);  // 2 segments, 3 gap probes, 1 NULL-key count
 }
 
 TEST_F(VerifyTest, ChangedRowNamesItsSegment) {
@@ -316,6 +318,8 @@ TEST(VerifyComposite, UsesRowValueComparisons) {
   db.on(
       R"(SELECT 1 FROM "public"."lines" WHERE ("order_id", "line") > ('1'::bigint, '2'::integer) ORDER BY "order_id", "line" LIMIT 1)",
       {"?column?"}, {});
+  db.on_value(R"(SELECT count(*) FROM "public"."lines" WHERE "order_id" IS NULL OR "line" IS NULL)",
+              "0", "count");
   auto v = verify_table(db, {}, 1, t, fp, {}, 10);
   ASSERT_TRUE(v) << v.error().message;
   EXPECT_TRUE(v->differing.empty());
@@ -342,6 +346,7 @@ TEST(FingerprintCheckTest, ReportsTheDifferingSegmentAndMissingTables) {
   gap(db, R"("id" < '1'::integer)", "0");
   gap(db, R"("id" > '2'::integer AND "id" < '3'::integer)", "0");
   gap(db, R"("id" > '3'::integer)", "2");
+  db.on_value(R"(SELECT count(*) FROM "public"."people" WHERE "id" IS NULL)", "0", "count");
 
   auto check = FingerprintCheck::make(spec("fingerprint", "content", {}));
   CheckContext ctx(db, "shop");
@@ -368,6 +373,17 @@ TEST(FingerprintCheckTest, NeedsASnapshot) {
   auto check = FingerprintCheck::make(spec_helpers::spec("fingerprint", "content", {}));
   CheckOutcome out = check->run(CheckContext(db, "shop"));
   EXPECT_EQ(out.outcome, Outcome::error);
+}
+
+// Rows whose key is NULL fall in no key range: they are counted outside.
+TEST_F(VerifyTest, NullKeysAreCountedOutsideTheRanges) {
+  FakeEngine db;
+  null_keys = "2";
+  script(db, rows({{1, "a"}, {2, "b"}}), rows({{3, "c"}}));
+  auto v = verify_table(db, {}, 1, people(), expected, {}, 10);
+  ASSERT_TRUE(v) << v.error().message;
+  EXPECT_TRUE(v->differing.empty());
+  EXPECT_EQ(v->rows_outside, 2U);
 }
 
 }  // namespace
