@@ -378,7 +378,7 @@ Result<TableVerification> verify_table(engine::Engine& engine, const Connector& 
                           });
   if (!ran) return Unexpected<Error>(std::move(ran).error().context(name));
   if (n > 0) {  // with no segment the one unbounded gap already counted every row
-    auto nulls = count_of(engine, sql.count_null_keys());
+    auto nulls = engine::query_count(engine, sql.count_null_keys());
     if (!nulls) return Unexpected<Error>(std::move(nulls).error().context(name));
     out.rows_outside += *nulls;
   }

@@ -1,6 +1,5 @@
 // Digest primitives for fingerprints (docs/snapshot.md): every hash is
 // computed while rows stream past, so memory does not grow with the table.
-#include <charconv>
 
 #include "checks/fingerprint_sql.hpp"
 
@@ -35,26 +34,13 @@ Result<Digest> digest_multiset(engine::Engine& engine, const TableSql& sql) {
   return Digest{*rows, hash.hex()};
 }
 
-Result<std::uint64_t> count_of(engine::Engine& engine, const std::string& count_sql) {
-  auto result = engine.query(count_sql);
-  if (!result) return Unexpected<Error>(std::move(result).error());
-  if (result->rows.size() != 1 || result->rows[0].empty() || !result->rows[0][0])
-    return make_error(Errc::engine, "count(*) returned no value");
-  const std::string& text = *result->rows[0][0];
-  std::uint64_t n = 0;
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-  if (ec != std::errc() || ptr != text.data() + text.size())
-    return make_error(Errc::engine, fmt::format("count(*) returned '{}'", text));
-  return n;
-}
-
 Result<Digest> count_digest(engine::Engine& engine, const TableSql& sql, const KeyRange& range) {
   if (range.lo || range.hi) {
     auto probe = engine.query(sql.probe_range(range));
     if (!probe) return Unexpected<Error>(std::move(probe).error());
     if (probe->rows.empty()) return Digest{0, ""};
   }
-  auto n = count_of(engine, sql.count_range(range));
+  auto n = engine::query_count(engine, sql.count_range(range));
   if (!n) return Unexpected<Error>(std::move(n).error());
   return Digest{*n, ""};
 }

@@ -82,9 +82,7 @@ struct KeyRange {
 class TableSql {
  public:
   TableSql(const engine::Engine& engine, const engine::Table& table) : m_kind(engine.kind()) {
-    m_from = table.name.schema.empty() ? engine.quote_identifier(table.name.name)
-                                       : engine.quote_identifier(table.name.schema) + "." +
-                                             engine.quote_identifier(table.name.name);
+    m_from = engine::quote_table(engine, table.name);
     for (std::size_t i = 0; i < table.columns.size(); ++i) {
       if (i) m_columns += ", ";
       m_columns += engine.quote_identifier(table.columns[i].name);
@@ -176,7 +174,6 @@ std::optional<std::vector<std::string>> key_of(std::string_view line,
 Result<Digest> digest_range(engine::Engine& engine, const TableSql& sql, const KeyRange& range);
 // The whole table as an order-independent multiset.
 Result<Digest> digest_multiset(engine::Engine& engine, const TableSql& sql);
-Result<std::uint64_t> count_of(engine::Engine& engine, const std::string& count_sql);
 // Rows in a gap between segments: probed first (empty gaps are the normal
 // case), counted only when the probe finds a row.
 Result<Digest> count_digest(engine::Engine& engine, const TableSql& sql, const KeyRange& range);

@@ -7,8 +7,6 @@
 
 #include <fmt/format.h>
 
-#include <charconv>
-
 #include "verifier/engine/catalog.hpp"
 
 namespace dp::checks {
@@ -19,11 +17,6 @@ constexpr std::int64_t k_default_max_keys = 5;
 std::int64_t max_keys_of(const CheckSpec& spec) {
   const ParamValue* v = spec.find("max_keys");
   return v && v->as_int() ? *v->as_int() : k_default_max_keys;
-}
-
-std::string quote_table(const engine::Engine& engine, const engine::TableName& t) {
-  if (t.schema.empty()) return engine.quote_identifier(t.name);
-  return engine.quote_identifier(t.schema) + "." + engine.quote_identifier(t.name);
 }
 
 std::string join(const std::vector<std::string>& parts, std::string_view sep) {
@@ -50,19 +43,8 @@ std::string orphan_clause(const engine::Engine& engine, const engine::Table& chi
       match.push_back(fmt::format("p.{} = {}", engine.quote_identifier(fk.ref_columns[i]), c));
   }
   return fmt::format("FROM {} c WHERE {} AND NOT EXISTS (SELECT 1 FROM {} p WHERE {})",
-                     quote_table(engine, child.name), join(set, " AND "),
-                     quote_table(engine, fk.ref_table), join(match, " AND "));
-}
-
-Result<std::uint64_t> parse_count(const engine::QueryResult& r) {
-  if (r.rows.size() != 1 || r.rows[0].size() != 1 || !r.rows[0][0])
-    return make_error(Errc::engine, "count(*) returned no value");
-  const std::string& text = *r.rows[0][0];
-  std::uint64_t n = 0;
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-  if (ec != std::errc() || ptr != text.data() + text.size())
-    return make_error(Errc::engine, fmt::format("count(*) returned '{}'", text));
-  return n;
+                     engine::quote_table(engine, child.name), join(set, " AND "),
+                     engine::quote_table(engine, fk.ref_table), join(match, " AND "));
 }
 
 }  // namespace
@@ -93,9 +75,7 @@ ObjectOutcome ForeignKeysCheck::check_one(engine::Engine& engine, const engine::
   ObjectOutcome o{object_name(child, fk), Outcome::passed, "", {}};
   const std::string from = orphan_clause(engine, child, fk);
   const std::string count_sql = "SELECT count(*) " + from;
-  auto counted = engine.query(count_sql);
-  Result<std::uint64_t> count =
-      counted ? parse_count(*counted) : Result<std::uint64_t>(Unexpected<Error>(counted.error()));
+  Result<std::uint64_t> count = engine::query_count(engine, count_sql);
   if (!count) {
     o.outcome = Outcome::error;
     o.message = fmt::format("{}: {}", o.object, count.error().message);

@@ -2,8 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <charconv>
-
 namespace dp::checks {
 namespace {
 
@@ -75,27 +73,16 @@ std::string RowCountCheck::expectation() const {
 CheckOutcome RowCountCheck::run(const CheckContext& ctx) const {
   CheckOutcome out;
   out.expected = expectation();
-  auto result = ctx.engine.query(
+  auto counted = engine::query_count(
+      ctx.engine,
       fmt::format("SELECT count(*) FROM {}", engine::quote_qualified(ctx.engine, m_table)));
-  if (!result) {
+  if (!counted) {
     out.outcome = Outcome::error;
-    out.message = fmt::format("{}: {}", m_table, result.error().message);
+    out.message = fmt::format("{}: {}", m_table, counted.error().message);
     return out;
   }
-  if (result->rows.size() != 1 || result->rows[0].size() != 1 || !result->rows[0][0]) {
-    out.outcome = Outcome::error;
-    out.message = fmt::format("{}: count(*) returned no value", m_table);
-    return out;
-  }
-  const std::string& text = *result->rows[0][0];
-  std::int64_t count = 0;
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), count);
-  if (ec != std::errc() || ptr != text.data() + text.size()) {
-    out.outcome = Outcome::error;
-    out.message = fmt::format("{}: count(*) returned '{}'", m_table, text);
-    return out;
-  }
-  out.observed = text;
+  const auto count = static_cast<std::int64_t>(*counted);
+  out.observed = std::to_string(count);
   bool ok = (!m_expect || count == *m_expect) && (!m_min || count >= *m_min) &&
             (!m_max || count <= *m_max);
   if (!ok) {

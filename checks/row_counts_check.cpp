@@ -53,25 +53,6 @@ std::optional<Tolerance> parse_tolerance(const ParamValue* v) {
   return Tolerance{rows, -1.0, *s};
 }
 
-std::string quote_table(const engine::Engine& engine, const engine::TableName& t) {
-  if (t.schema.empty()) return engine.quote_identifier(t.name);
-  return engine.quote_identifier(t.schema) + "." + engine.quote_identifier(t.name);
-}
-
-// The count, or the reason there is none.
-Result<std::uint64_t> count_rows(engine::Engine& engine, const std::string& sql) {
-  auto result = engine.query(sql);
-  if (!result) return Unexpected<Error>(std::move(result).error());
-  if (result->rows.size() != 1 || result->rows[0].size() != 1 || !result->rows[0][0])
-    return make_error(Errc::engine, "count(*) returned no value");
-  const std::string& text = *result->rows[0][0];
-  std::uint64_t count = 0;
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), count);
-  if (ec != std::errc() || ptr != text.data() + text.size())
-    return make_error(Errc::engine, fmt::format("count(*) returned '{}'", text));
-  return count;
-}
-
 }  // namespace
 
 CheckKindInfo RowCountsCheck::kind_info() {
@@ -134,8 +115,8 @@ CheckOutcome RowCountsCheck::run(const CheckContext& ctx) const {
       continue;
     }
     const std::string sql =
-        fmt::format("SELECT count(*) FROM {}", quote_table(ctx.engine, t.schema.name));
-    auto count = count_rows(ctx.engine, sql);
+        fmt::format("SELECT count(*) FROM {}", engine::quote_table(ctx.engine, t.schema.name));
+    auto count = engine::query_count(ctx.engine, sql);
     if (!count) {
       o.outcome = Outcome::error;
       o.message = fmt::format("{}: {}", name, count.error().message);

@@ -6,7 +6,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <charconv>
 #include <chrono>
 #include <ctime>
 #include <fstream>
@@ -294,19 +293,10 @@ Result<Snapshot> take_snapshot(engine::Engine& engine, const SnapshotOptions& op
     TableSnapshot t;
     t.schema = table;
     const std::string name = table.name.qualified();
-    auto counted = engine.query(fmt::format("SELECT count(*) FROM {}",
-                                            table.name.schema.empty()
-                                                ? engine.quote_identifier(table.name.name)
-                                                : engine.quote_identifier(table.name.schema) + "." +
-                                                      engine.quote_identifier(table.name.name)));
+    auto counted = engine::query_count(
+        engine, fmt::format("SELECT count(*) FROM {}", engine::quote_table(engine, table.name)));
     if (!counted) return Unexpected<Error>(std::move(counted).error().context("snapshot: " + name));
-    const engine::Value v =
-        counted->rows.empty() || counted->rows[0].empty() ? engine::Value{} : counted->rows[0][0];
-    const std::string text = v.value_or("");
-    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), t.row_count);
-    if (ec != std::errc() || ptr != text.data() + text.size())
-      return make_error(Errc::engine,
-                        fmt::format("snapshot: {}: count(*) returned '{}'", name, text));
+    t.row_count = *counted;
     if (options.fingerprints) {
       auto fp = fingerprint_table(engine, table, options.segment_rows);
       if (!fp) return Unexpected<Error>(std::move(fp).error().context("snapshot"));

@@ -1,5 +1,9 @@
 #include "verifier/engine/engine.hpp"
 
+#include <fmt/format.h>
+
+#include <charconv>
+
 #include "verifier/core/text.hpp"
 #include "verifier/engine/postgres/pg_engine.hpp"
 #include "verifier/engine/sqlite/sqlite_engine.hpp"
@@ -13,6 +17,24 @@ std::string quote_sql_identifier(std::string_view ident) {
     out += c;
   }
   return out + "\"";
+}
+
+std::string quote_table(const Engine& engine, const TableName& table) {
+  if (table.schema.empty()) return engine.quote_identifier(table.name);
+  return engine.quote_identifier(table.schema) + "." + engine.quote_identifier(table.name);
+}
+
+Result<std::uint64_t> query_count(Engine& engine, std::string_view sql) {
+  auto result = engine.query(sql);
+  if (!result) return Unexpected<Error>(std::move(result).error());
+  if (result->rows.size() != 1 || result->rows[0].size() != 1 || !result->rows[0][0])
+    return make_error(Errc::engine, "count(*) returned no value");
+  const std::string& text = *result->rows[0][0];
+  std::uint64_t n = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc() || ptr != text.data() + text.size())
+    return make_error(Errc::engine, fmt::format("count(*) returned '{}'", text));
+  return n;
 }
 
 std::string quote_qualified(const Engine& engine, std::string_view dotted) {

@@ -61,6 +61,14 @@ class Engine {
 // Standard SQL quoting ("a""b"), as PostgreSQL and SQLite spell it.
 std::string quote_sql_identifier(std::string_view ident);
 
+// "public"."orders": each part quoted, so names containing dots stay whole.
+std::string quote_table(const Engine& engine, const TableName& table);
+
+// Runs a query that returns one non-negative integer (SELECT count(*) ...).
+// Errc::engine "count(*) returned no value" / "count(*) returned 'x'" when
+// the result is not exactly that; the query's own error otherwise.
+Result<std::uint64_t> query_count(Engine& engine, std::string_view sql);
+
 // "public.orders" -> "\"public\".\"orders\""; a name without a dot is one part.
 std::string quote_qualified(const Engine& engine, std::string_view dotted);
 
