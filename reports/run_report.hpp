@@ -74,10 +74,22 @@ struct BackupResult {
   std::string scratch;  // kept scratch instance: how to connect; empty otherwise
 };
 
+// Who signed the bundle (reports/signing.hpp). The fingerprint is the
+// sha256 of the public key's DER SubjectPublicKeyInfo, lowercase hex: what
+// `openssl pkey -pubin -outform DER | sha256sum` prints for the .pub file.
+struct Signer {
+  bool signed_run = false;      // false: unsigned, the reports say so loudly
+  std::string key_fingerprint;  // empty when unsigned
+};
+
 struct RunReport {
+  std::string run_id;  // unique per run: "20261121T020000Z-1a2b3c4d"
   std::string plan_name;
   std::string plan_owner;
   std::string plan_file;
+  std::string plan_digest;         // "sha256:<hex>" of the plan file's bytes
+  std::vector<std::string> scope;  // --only names; empty: every backup of the plan
+  Signer signer;
   std::string tool_version;
   std::string host;
   std::chrono::system_clock::time_point started{};

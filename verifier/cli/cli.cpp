@@ -16,6 +16,12 @@ const Command k_commands[] = {
      &setup_snapshot},
     {"demo", "generate a sample shop database, back it up with the real tools, and drill it",
      &setup_demo},
+    {"keygen", "write an Ed25519 key pair for signing report bundles", &setup_keygen},
+    {"verify", "check a report bundle's signature, digests and in-toto statement", &setup_verify},
+    {"audit", "verify the run history's chain; list missed intervals, failures and trends",
+     &setup_audit},
+    {"status", "Nagios/Icinga plugin and Prometheus textfile over the run history",
+     &setup_status},
 };
 
 }  // namespace

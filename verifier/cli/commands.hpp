@@ -24,6 +24,10 @@ Runner setup_run(CLI::App& sub);
 Runner setup_validate(CLI::App& sub);
 Runner setup_demo(CLI::App& sub);
 Runner setup_snapshot(CLI::App& sub);
+Runner setup_keygen(CLI::App& sub);
+Runner setup_verify(CLI::App& sub);
+Runner setup_audit(CLI::App& sub);
+Runner setup_status(CLI::App& sub);
 
 // Runs a loaded plan and writes its reports into `out` (empty: the default
 // ./drillproof-report/<UTC timestamp>/); returns the exit code.

@@ -37,6 +37,9 @@ struct PlanSettings {
   Millis start_timeout{60'000};  // scratch server readiness deadline
   Millis restore_timeout{3'600'000};
   Millis check_timeout{300'000};  // per check statement
+  // Run history directory (history.jsonl); --history overrides; empty: none.
+  std::filesystem::path history;
+  Millis expect_every{24 * 3'600'000};  // the drill's schedule, for the run calendar
   SourcePos pos;
 };
 

@@ -23,10 +23,11 @@ using detail::Reader;
 constexpr std::string_view k_plan_where = "[plan]";
 constexpr std::string_view k_plan_keys[] = {"name",          "owner",           "rto",
                                             "rpo",           "pg_bindir",       "run_as",
-                                            "start_timeout", "restore_timeout", "check_timeout"};
+                                            "start_timeout", "restore_timeout", "check_timeout",
+                                            "history",       "expect_every"};
 constexpr std::size_t k_max_plan_bytes = std::size_t{16} << 20;
 
-PlanSettings read_plan(Reader& reader, const toml::table& root) {
+PlanSettings read_plan(Reader& reader, const toml::table& root, const fs::path& base_dir) {
   PlanSettings out;
   out.pos = reader.start_of_file();
   const toml::node* node = root.get("plan");
@@ -60,6 +61,18 @@ PlanSettings read_plan(Reader& reader, const toml::table& root) {
     out.restore_timeout = *d;
   if (auto d = reader.duration(*table, "check_timeout", k_plan_where, Need::optional))
     out.check_timeout = *d;
+  if (auto text = reader.string(*table, "history", k_plan_where, Need::optional)) {
+    if (text->empty())
+      reader.report(reader.pos(*table->get("history")), "'history' must not be empty");
+    else
+      out.history = (base_dir / fs::path(*text)).lexically_normal();
+  }
+  if (auto d = reader.duration(*table, "expect_every", k_plan_where, Need::optional)) {
+    if (d->count() <= 0)
+      reader.report(reader.pos(*table->get("expect_every")), "'expect_every' must be positive");
+    else
+      out.expect_every = *d;
+  }
   return out;
 }
 
@@ -172,7 +185,7 @@ Result<Config, Diagnostics> parse(std::string_view text, const fs::path& file,
   Config config;
   config.file = file;
   reject_unknown_top_level(reader, root);
-  config.plan = read_plan(reader, root);
+  config.plan = read_plan(reader, root, base_dir_of(file));
   config.backups = read_backups(reader, root, base_dir_of(file), kinds);
   if (reader.error_count() > 0) return Unexpected<Diagnostics>(reader.take_sorted());
   return config;

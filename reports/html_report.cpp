@@ -1,0 +1,1 @@
+#include "reports/html_report.hpp"

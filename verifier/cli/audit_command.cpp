@@ -1,0 +1,10 @@
+#include "verifier/cli/cli.hpp"
+#include "verifier/cli/commands.hpp"
+
+namespace dp::cli {
+
+Runner setup_audit(CLI::App&) {
+  return [] { return k_exit_usage; };
+}
+
+}  // namespace dp::cli
