@@ -28,7 +28,7 @@ inline constexpr const char* k_statement_payload_type = "application/vnd.in-toto
 inline constexpr const char* k_predicate_type = "https://drillproof.dev/report/v1";
 
 struct BundleInfo {
-  std::string manifest_digest;  // "sha256:<hex>" of MANIFEST.sha256
+  std::string manifest_digest;     // "sha256:<hex>" of MANIFEST.sha256
   std::vector<std::string> files;  // every file the manifest lists
 };
 
@@ -36,8 +36,7 @@ struct BundleInfo {
 // signature into `dir`, which already holds the run's artifacts
 // (`artifacts`, names relative to `dir`). Each file is written atomically.
 Result<BundleInfo> write_bundle(const std::filesystem::path& dir, const RunReport& report,
-                                const std::vector<std::string>& artifacts,
-                                const SigningKey* key);
+                                const std::vector<std::string>& artifacts, const SigningKey* key);
 
 // Everything `drillproof verify` checks. Each problem names the file and
 // what does not hold ("junit.xml: sha256 differs from MANIFEST.sha256").

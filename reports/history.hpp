@@ -60,7 +60,7 @@ Result<HistoryEntry> append_history(const std::filesystem::path& dir, HistoryEnt
 
 struct HistoryProblem {
   std::size_t line = 0;  // 1-based line number in history.jsonl
-  std::string message;   // "line 4: prev does not match the sha256 of line 3 (edited or reordered?)"
+  std::string message;  // "line 4: prev does not match the sha256 of line 3 (edited or reordered?)"
 };
 
 struct History {

@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "reports/html_report.hpp"
 #include "reports/run_report.hpp"
 #include "verifier/core/result.hpp"
 
@@ -28,9 +29,14 @@ std::string render_json(const RunReport& report);
 // The short stdout summary; ANSI colour only when `color`.
 std::string render_summary(const RunReport& report, bool color);
 
-// Creates `dir` and writes report.json and junit.xml into it; returns the
-// paths written.
-Result<std::vector<std::filesystem::path>> write_reports(const RunReport& report,
-                                                         const std::filesystem::path& dir);
+// Creates `dir` and writes report.json, junit.xml and report.html into it,
+// each atomically; returns the names written (relative to `dir`).
+Result<std::vector<std::string>> write_reports(const RunReport& report,
+                                               const std::filesystem::path& dir,
+                                               const HtmlOptions& html);
+
+// Writes `content` to "<path>.tmp" and renames it over `path`, so a reader
+// never sees a half-written file.
+Result<void> write_atomically(const std::filesystem::path& path, std::string_view content);
 
 }  // namespace dp::reports

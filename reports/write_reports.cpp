@@ -9,8 +9,6 @@
 #include "verifier/core/text.hpp"
 
 namespace dp::reports {
-namespace {
-
 namespace fs = std::filesystem;
 
 Result<void> write_atomically(const fs::path& path, std::string_view content) {
@@ -32,25 +30,25 @@ Result<void> write_atomically(const fs::path& path, std::string_view content) {
   return {};
 }
 
-}  // namespace
-
-Result<std::vector<fs::path>> write_reports(const RunReport& report, const fs::path& dir) {
+Result<std::vector<std::string>> write_reports(const RunReport& report, const fs::path& dir,
+                                               const HtmlOptions& html) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec)
     return make_error(
         Errc::io, fmt::format("cannot create report directory {}: {}", dir.string(), ec.message()));
 
-  std::vector<fs::path> written;
+  std::vector<std::string> written;
   const std::pair<const char*, std::string> files[] = {
       {"report.json", render_json(report)},
       {"junit.xml", render_junit(report)},
+      {"report.html", render_html(report, html)},
   };
   for (const auto& [name, content] : files) {
     fs::path path = dir / name;
     if (auto ok = write_atomically(path, content); !ok)
       return Unexpected<Error>(std::move(ok).error());
-    written.push_back(std::move(path));
+    written.emplace_back(name);
   }
   return written;
 }

@@ -20,8 +20,7 @@ const Command k_commands[] = {
     {"verify", "check a report bundle's signature, digests and in-toto statement", &setup_verify},
     {"audit", "verify the run history's chain; list missed intervals, failures and trends",
      &setup_audit},
-    {"status", "Nagios/Icinga plugin and Prometheus textfile over the run history",
-     &setup_status},
+    {"status", "Nagios/Icinga plugin and Prometheus textfile over the run history", &setup_status},
 };
 
 }  // namespace

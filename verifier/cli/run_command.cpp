@@ -48,7 +48,7 @@ int run_plan(const plan::Plan& plan, const std::string& out_arg) {
     };
   reports::RunReport report = run::execute(plan, run_options);
 
-  auto written = reports::write_reports(report, out);
+  auto written = reports::write_reports(report, out, reports::HtmlOptions{});
   fmt::print("{}", reports::render_summary(report, ::isatty(STDOUT_FILENO) == 1));
   for (const auto& b : report.backups)
     if (!b.scratch.empty()) fmt::print("scratch instance of '{}' kept:\n  {}\n", b.name, b.scratch);

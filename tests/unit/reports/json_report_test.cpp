@@ -193,31 +193,30 @@ std::string slurp(const std::filesystem::path& p) {
   return ss.str();
 }
 
-TEST_F(WriteReports, CreatesDirectoryAndWritesBothFiles) {
+TEST_F(WriteReports, CreatesDirectoryAndWritesEveryReport) {
   const auto dir = m_dir->path() / "drillproof-report" / "20261121T030000Z";
   const RunReport r = make_mixed_report();
-  auto written = write_reports(r, dir);
+  auto written = write_reports(r, dir, HtmlOptions{});
   ASSERT_TRUE(written.has_value()) << written.error().message;
-  ASSERT_EQ(written->size(), 2U);
-  EXPECT_EQ((*written)[0], dir / "report.json");
-  EXPECT_EQ((*written)[1], dir / "junit.xml");
+  EXPECT_EQ(*written, (std::vector<std::string>{"report.json", "junit.xml", "report.html"}));
   EXPECT_EQ(slurp(dir / "report.json"), render_json(r));
   EXPECT_EQ(slurp(dir / "junit.xml"), render_junit(r));
+  EXPECT_EQ(slurp(dir / "report.html"), render_html(r, HtmlOptions{}));
   std::size_t entries = 0;
   for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir)) ++entries;
-  EXPECT_EQ(entries, 2U);  // no .tmp left behind
+  EXPECT_EQ(entries, 3U);  // no .tmp left behind
 
   // A second write replaces the files.
   RunReport again = r;
   again.plan_name = "second";
-  ASSERT_TRUE(write_reports(again, dir).has_value());
+  ASSERT_TRUE(write_reports(again, dir, HtmlOptions{}).has_value());
   EXPECT_EQ(slurp(dir / "report.json"), render_json(again));
 }
 
 TEST_F(WriteReports, FailsAsIoErrorNamingThePath) {
   const auto file = m_dir->path() / "not-a-dir";
   ASSERT_TRUE(write_file(file, "x").has_value());
-  auto written = write_reports(make_report(), file / "sub");
+  auto written = write_reports(make_report(), file / "sub", HtmlOptions{});
   ASSERT_FALSE(written.has_value());
   EXPECT_EQ(written.error().code, Errc::io);
   EXPECT_NE(written.error().message.find((file / "sub").string()), std::string::npos)
@@ -226,7 +225,7 @@ TEST_F(WriteReports, FailsAsIoErrorNamingThePath) {
   // The target name is taken by a directory: rename fails, no .tmp is left.
   const auto dir = m_dir->path() / "out";
   std::filesystem::create_directories(dir / "junit.xml" / "occupied");
-  auto blocked = write_reports(make_report(), dir);
+  auto blocked = write_reports(make_report(), dir, HtmlOptions{});
   ASSERT_FALSE(blocked.has_value());
   EXPECT_EQ(blocked.error().code, Errc::io);
   EXPECT_NE(blocked.error().message.find((dir / "junit.xml").string()), std::string::npos)
