@@ -139,9 +139,18 @@ std::string render_json(const RunReport& report) {
   j["format"] = "drillproof-report";
   j["format_version"] = k_report_format_version;
   j["tool"] = {{"name", "drillproof"}, {"version", report.tool_version}};
+  j["run_id"] = report.run_id;
   j["host"] = report.host;
-  j["plan"] = {
-      {"name", report.plan_name}, {"owner", report.plan_owner}, {"file", report.plan_file}};
+  j["plan"] = {{"name", report.plan_name},
+               {"owner", report.plan_owner},
+               {"file", report.plan_file},
+               {"digest", report.plan_digest}};
+  j["scope"] = report.scope;
+  j["signature"] = {
+      {"signed", report.signer.signed_run},
+      {"algorithm", report.signer.signed_run ? Json("ed25519") : Json(nullptr)},
+      {"key_fingerprint",
+       report.signer.signed_run ? Json(report.signer.key_fingerprint) : Json(nullptr)}};
   j["started"] = format_utc(report.started);
   j["finished"] = format_utc(report.finished);
   j["duration_s"] = seconds(std::chrono::duration_cast<Millis>(report.finished - report.started));

@@ -29,9 +29,17 @@ Runner setup_verify(CLI::App& sub);
 Runner setup_audit(CLI::App& sub);
 Runner setup_status(CLI::App& sub);
 
-// Runs a loaded plan and writes its reports into `out` (empty: the default
-// ./drillproof-report/<UTC timestamp>/); returns the exit code.
-int run_plan(const plan::Plan& plan, const std::string& out);
+struct RunSettings {
+  std::string out;  // empty: ./drillproof-report/<UTC timestamp>/
+  // Signing key file; empty: $DRILLPROOF_SIGN_KEY; both empty: unsigned.
+  std::string sign_key;
+  bool require_signature = false;  // an unsigned run is a usage error (exit 2)
+  std::string history;             // history dir; empty: the plan's [plan] history
+};
+
+// Runs a loaded plan, writes its reports and signed bundle into the report
+// directory, and appends the run to the history; returns the exit code.
+int run_plan(const plan::Plan& plan, const RunSettings& settings);
 
 // Loads the plan and checks what can be checked without starting anything
 // (backup formats recognised). Prints diagnostics to stderr; nullopt means

@@ -14,6 +14,7 @@
 
 #include "checks/snapshot.hpp"
 #include "drills/pg_scratch.hpp"
+#include "reports/signing.hpp"
 #include "verifier/cli/cli.hpp"
 #include "verifier/cli/commands.hpp"
 #include "verifier/cli/shop_data.hpp"
@@ -357,6 +358,20 @@ Result<ShopCounts> prepare(const DemoArgs& args, const Layout& layout) {
   return counts;
 }
 
+// The demo signs its reports like a real nightly drill: with a key made once
+// in DIR/keys and kept for later runs, so the history chains across them.
+Result<fs::path> demo_key(const Layout& layout) {
+  const fs::path dir = layout.dir / "keys";
+  const fs::path key = dir / "drillproof-signing.key";
+  std::error_code ec;
+  if (fs::exists(key, ec)) return key;
+  auto made = reports::generate_key_pair(dir);
+  if (!made) return Unexpected<Error>(std::move(made).error());
+  say("signing key {} (public half {}, fingerprint {})", made->private_key.string(),
+      made->public_key.string(), made->fingerprint);
+  return made->private_key;
+}
+
 int run_demo(const DemoArgs& args) {
   install_interrupt_handlers();  // Ctrl-C during setup still tears the source server down
   auto started = std::chrono::steady_clock::now();
@@ -379,9 +394,18 @@ int run_demo(const DemoArgs& args) {
                layout->plan().string());
     return k_exit_untestable;
   }
-  fs::path reports = layout->reports / format_utc_compact(std::chrono::system_clock::now());
-  say("drillproof run {} --out {}", layout->plan().string(), reports.string());
-  return run_plan(*plan, reports.string());
+  auto key = demo_key(*layout);
+  if (!key) {
+    fmt::print(stderr, "drillproof demo: {}\n", key.error().message);
+    return k_exit_untestable;
+  }
+  RunSettings settings;
+  settings.out = (layout->reports / format_utc_compact(std::chrono::system_clock::now())).string();
+  settings.sign_key = key->string();
+  settings.history = (layout->dir / "history").string();
+  say("drillproof run {} --out {} --sign-key {} --history {}", layout->plan().string(),
+      settings.out, settings.sign_key, settings.history);
+  return run_plan(*plan, settings);
 }
 
 }  // namespace

@@ -29,6 +29,7 @@ Result<Plan> build(const config::Config& config, const Options& options, int cor
   plan.file = config.file.string();
   plan.parallel = options.jobs;
   plan.keep_scratch = options.keep_scratch;
+  plan.only = options.only;
   plan.run_as = options.run_as.empty() ? config.plan.run_as : options.run_as;
   int index = 0;
   for (const auto& b : config.backups) {

@@ -28,7 +28,8 @@ struct BackupJob {
 struct Plan {
   config::PlanSettings settings;
   std::string file;
-  std::vector<BackupJob> jobs;  // in plan order
+  std::vector<BackupJob> jobs;    // in plan order
+  std::vector<std::string> only;  // the --only names (the run's scope); empty: every backup
   int parallel = 1;
   bool keep_scratch = false;
   std::string run_as;
