@@ -1,1 +1,458 @@
+// history.jsonl: one compact JSON object per line, chained by the sha256 of
+// the previous line's bytes (docs/history.md). nlohmann's exceptions stay in
+// this file: every parse goes through parse_line(), which returns a Result.
 #include "reports/history.hpp"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "verifier/core/fd.hpp"
+#include "verifier/core/sha256.hpp"
+#include "verifier/core/text.hpp"
+#include "verifier/core/timestamp.hpp"
+
+namespace dp::reports {
+namespace {
+
+namespace fs = std::filesystem;
+using Json = nlohmann::ordered_json;
+
+constexpr const char* k_format = "drillproof-history";
+const std::string k_zero_prev = "sha256:" + std::string(64, '0');
+
+std::string line_digest(std::string_view line) { return "sha256:" + sha256_hex(line); }
+
+bool is_digest(const std::string& s) {
+  return s.size() == 71 && s.rfind("sha256:", 0) == 0 &&
+         std::all_of(s.begin() + 7, s.end(),
+                     [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
+Json seconds_or_null(const std::optional<Millis>& d) {
+  return d ? Json(static_cast<double>(d->count()) / 1000.0) : Json(nullptr);
+}
+
+std::string serialize(const HistoryEntry& e) {
+  Json j;
+  j["format"] = k_format;
+  j["format_version"] = k_history_format_version;
+  j["seq"] = e.seq;
+  j["run_id"] = e.run_id;
+  j["started"] = format_utc(e.started);
+  j["finished"] = format_utc(e.finished);
+  j["plan"] = e.plan_name;
+  j["plan_digest"] = e.plan_digest;
+  j["verdict"] = status_name(e.verdict);
+  j["interrupted"] = e.interrupted;
+  j["manifest_digest"] = e.manifest_digest;
+  j["key_fingerprint"] = e.key_fingerprint.empty() ? Json(nullptr) : Json(e.key_fingerprint);
+  j["report_dir"] = e.report_dir;
+  j["backups"] = Json::array();
+  for (const auto& b : e.backups) {
+    Json bj;
+    bj["name"] = b.name;
+    bj["status"] = status_name(b.status);
+    bj["rto_objective_s"] = seconds_or_null(b.rto_objective);
+    bj["rto_achieved_s"] = seconds_or_null(b.rto_achieved);
+    bj["rpo_objective_s"] = seconds_or_null(b.rpo_objective);
+    bj["rpo_achieved_s"] = seconds_or_null(b.rpo_achieved);
+    j["backups"].push_back(std::move(bj));
+  }
+  j["prev"] = e.prev;
+  // Names come from plans and may hold invalid UTF-8; dump() would throw on
+  // it, so replace such bytes with U+FFFD rather than lose the run's line.
+  return j.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+// Strict field readers: a history line is evidence, so a wrong type is an
+// unreadable line rather than a default value.
+Result<std::string> text_field(const Json& j, const char* key, bool nullable = false) {
+  auto it = j.find(key);
+  if (it != j.end() && it->is_string()) return it->get<std::string>();
+  if (nullable && it != j.end() && it->is_null()) return std::string();
+  return make_error(Errc::invalid_input, fmt::format("\"{}\" missing or not a string", key));
+}
+
+Result<std::optional<Millis>> seconds_field(const Json& j, const char* key) {
+  auto it = j.find(key);
+  if (it != j.end() && it->is_null()) return std::optional<Millis>();
+  if (it == j.end() || !it->is_number() || it->get<double>() < 0 || it->get<double>() > 1e12)
+    return make_error(Errc::invalid_input,
+                      fmt::format("\"{}\" missing or not a number of seconds", key));
+  return std::optional<Millis>(Millis(std::llround(it->get<double>() * 1000.0)));
+}
+
+Result<Status> status_field(const Json& j, const char* key) {
+  auto text = text_field(j, key);
+  if (!text) return Unexpected<Error>(std::move(text).error());
+  for (Status s : {Status::passed, Status::failed, Status::error, Status::skipped})
+    if (*text == status_name(s)) return s;
+  return make_error(Errc::invalid_input, fmt::format("\"{}\": unknown status \"{}\"", key, *text));
+}
+
+Result<TimePoint> time_field(const Json& j, const char* key) {
+  auto text = text_field(j, key);
+  if (!text) return Unexpected<Error>(std::move(text).error());
+  auto t = parse_timestamp(*text);
+  if (!t) return make_error(Errc::invalid_input, fmt::format("\"{}\": {}", key, t.error().message));
+  return *t;
+}
+
+#define DP_FIELD(var, expr)                                           \
+  auto var##_r = (expr);                                              \
+  if (!var##_r) return Unexpected<Error>(std::move(var##_r).error()); \
+  auto var = std::move(*var##_r)
+
+Result<HistoryBackup> parse_backup(const Json& j) {
+  if (!j.is_object()) return make_error(Errc::invalid_input, "a backup is not an object");
+  HistoryBackup b;
+  DP_FIELD(name, text_field(j, "name"));
+  DP_FIELD(status, status_field(j, "status"));
+  DP_FIELD(rto_objective, seconds_field(j, "rto_objective_s"));
+  DP_FIELD(rto_achieved, seconds_field(j, "rto_achieved_s"));
+  DP_FIELD(rpo_objective, seconds_field(j, "rpo_objective_s"));
+  DP_FIELD(rpo_achieved, seconds_field(j, "rpo_achieved_s"));
+  return HistoryBackup{name, status, rto_objective, rto_achieved, rpo_objective, rpo_achieved};
+}
+
+Result<HistoryEntry> parse_fields(const Json& j) {
+  if (!j.is_object()) return make_error(Errc::invalid_input, "not a JSON object");
+  auto format = j.find("format");
+  if (format == j.end() || *format != k_format)
+    return make_error(Errc::invalid_input, "\"format\" is not \"drillproof-history\"");
+  auto version = j.find("format_version");
+  if (version == j.end() || !version->is_number_integer())
+    return make_error(Errc::invalid_input, "\"format_version\" missing");
+  if (*version != k_history_format_version)
+    return make_error(Errc::unsupported,
+                      fmt::format("format_version {} is not {}, the version this drillproof reads",
+                                  version->dump(), k_history_format_version));
+  auto seq = j.find("seq");
+  if (seq == j.end() || !seq->is_number_unsigned() || seq->get<std::uint64_t>() == 0)
+    return make_error(Errc::invalid_input, "\"seq\" missing or not a positive integer");
+  auto interrupted = j.find("interrupted");
+  if (interrupted == j.end() || !interrupted->is_boolean())
+    return make_error(Errc::invalid_input, "\"interrupted\" missing or not true/false");
+  auto backups = j.find("backups");
+  if (backups == j.end() || !backups->is_array())
+    return make_error(Errc::invalid_input, "\"backups\" missing or not an array");
+
+  HistoryEntry e;
+  e.seq = seq->get<std::uint64_t>();
+  e.interrupted = interrupted->get<bool>();
+  DP_FIELD(run_id, text_field(j, "run_id"));
+  DP_FIELD(started, time_field(j, "started"));
+  DP_FIELD(finished, time_field(j, "finished"));
+  DP_FIELD(plan, text_field(j, "plan"));
+  DP_FIELD(plan_digest, text_field(j, "plan_digest"));
+  DP_FIELD(verdict, status_field(j, "verdict"));
+  DP_FIELD(manifest_digest, text_field(j, "manifest_digest"));
+  DP_FIELD(key_fingerprint, text_field(j, "key_fingerprint", true));
+  DP_FIELD(report_dir, text_field(j, "report_dir"));
+  DP_FIELD(prev, text_field(j, "prev"));
+  if (!is_digest(prev))
+    return make_error(Errc::invalid_input, "\"prev\" is not \"sha256:\" and 64 hex digits");
+  for (const auto& bj : *backups) {
+    DP_FIELD(backup, parse_backup(bj));
+    e.backups.push_back(std::move(backup));
+  }
+  e.run_id = std::move(run_id);
+  e.started = started;
+  e.finished = finished;
+  e.plan_name = std::move(plan);
+  e.plan_digest = std::move(plan_digest);
+  e.verdict = verdict;
+  e.manifest_digest = std::move(manifest_digest);
+  e.key_fingerprint = std::move(key_fingerprint);
+  e.report_dir = std::move(report_dir);
+  e.prev = std::move(prev);
+  return e;
+}
+
+#undef DP_FIELD
+
+Result<HistoryEntry> parse_line(std::string_view line) {
+  try {
+    return parse_fields(Json::parse(line));
+  } catch (const nlohmann::json::exception& e) {
+    // "[json.exception.parse_error.101] parse error at ...": drop the tag.
+    std::string what = e.what();
+    auto tag_end = what.find("] ");
+    return make_error(Errc::invalid_input,
+                      tag_end == std::string::npos ? what : what.substr(tag_end + 2));
+  }
+}
+
+// The last line of the file (without its "\n"), read backwards in blocks
+// so a long history costs one block. Errc::invalid_input when the file does
+// not end in "\n": a cut-short write we must not chain onto.
+Result<std::string> read_last_line(int fd, off_t size) {
+  std::string tail;
+  off_t pos = size;
+  constexpr off_t k_block = 8192;
+  while (pos > 0) {
+    off_t start = std::max<off_t>(0, pos - k_block);
+    std::string block(static_cast<std::size_t>(pos - start), '\0');
+    ssize_t n = ::pread(fd, block.data(), block.size(), start);
+    if (n != static_cast<ssize_t>(block.size()))
+      return make_error(Errc::io, fmt::format("read failed: {}", std::strerror(errno)));
+    tail.insert(0, block);
+    pos = start;
+    if (tail.size() >= 2 && tail.find('\n') < tail.size() - 1) break;
+  }
+  if (tail.empty()) return std::string();
+  if (tail.back() != '\n')
+    return make_error(Errc::invalid_input,
+                      "the last line is incomplete (no newline at the end of the file)");
+  tail.pop_back();
+  auto nl = tail.rfind('\n');
+  return nl == std::string::npos ? tail : tail.substr(nl + 1);
+}
+
+Result<void> write_all(int fd, std::string_view data) {
+  while (!data.empty()) {
+    ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return make_error(Errc::io, fmt::format("write failed: {}", std::strerror(errno)));
+    data.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return {};
+}
+
+std::optional<Millis> objective(const std::vector<ObjectiveResult>& objectives, const char* name,
+                                bool achieved) {
+  for (const auto& o : objectives)
+    if (o.name == name) return achieved ? o.achieved : o.objective;
+  return std::nullopt;
+}
+
+TimePoint whole_seconds(TimePoint t) { return std::chrono::floor<std::chrono::seconds>(t); }
+
+}  // namespace
+
+HistoryEntry history_entry(const RunReport& report, std::string manifest_digest,
+                           std::string report_dir) {
+  HistoryEntry e;
+  e.run_id = report.run_id;
+  e.started = report.started;
+  e.finished = report.finished;
+  e.plan_name = report.plan_name;
+  e.plan_digest = report.plan_digest;
+  e.verdict = overall_status(report);
+  e.interrupted = report.interrupted;
+  e.manifest_digest = std::move(manifest_digest);
+  e.key_fingerprint = report.signer.signed_run ? report.signer.key_fingerprint : std::string();
+  std::error_code ec;
+  fs::path absolute = fs::absolute(report_dir, ec);
+  e.report_dir = ec ? std::move(report_dir) : absolute.lexically_normal().string();
+  for (const auto& b : report.backups) {
+    e.backups.push_back(HistoryBackup{b.name, b.status, objective(b.objectives, "rto", false),
+                                      objective(b.objectives, "rto", true),
+                                      objective(b.objectives, "rpo", false),
+                                      objective(b.objectives, "rpo", true)});
+  }
+  return e;
+}
+
+Result<HistoryEntry> append_history(const fs::path& dir, HistoryEntry entry) {
+  fs::path file = dir / k_history_file;
+  auto fail = [&](Errc code, const std::string& why) {
+    return make_error(code, fmt::format("{}: {}", file.string(), why));
+  };
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return fail(Errc::io, "cannot create the directory: " + ec.message());
+  // O_RDWR rather than O_WRONLY: the last line is read through the same
+  // locked descriptor, so no other run can append between read and write.
+  Fd fd(::open(file.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0644));
+  if (!fd.valid()) return fail(Errc::io, fmt::format("cannot open: {}", std::strerror(errno)));
+  int locked;
+  while ((locked = ::flock(fd.get(), LOCK_EX)) != 0 && errno == EINTR) {
+  }
+  if (locked != 0) return fail(Errc::io, fmt::format("cannot lock: {}", std::strerror(errno)));
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0)
+    return fail(Errc::io, fmt::format("cannot stat: {}", std::strerror(errno)));
+
+  auto last = read_last_line(fd.get(), st.st_size);
+  if (!last) return fail(last.error().code, last.error().message + "; refusing to chain onto it");
+  if (last->empty()) {
+    entry.seq = 1;
+    entry.prev = k_zero_prev;
+  } else {
+    auto previous = parse_line(*last);
+    if (!previous)
+      return fail(Errc::invalid_input,
+                  fmt::format("the last line is not a history line ({}); refusing to chain onto "
+                              "it\nhint: run `drillproof audit {}` to see what happened to it",
+                              previous.error().message, dir.string()));
+    entry.seq = previous->seq + 1;
+    entry.prev = line_digest(*last);
+  }
+  // The line stores whole seconds; return what a reader will get back.
+  entry.started = whole_seconds(entry.started);
+  entry.finished = whole_seconds(entry.finished);
+  std::string line = serialize(entry) + "\n";
+  if (auto written = write_all(fd.get(), line); !written)
+    return fail(Errc::io, written.error().message);
+  if (::fsync(fd.get()) != 0)
+    return fail(Errc::io, fmt::format("fsync failed: {}", std::strerror(errno)));
+  if (st.st_size == 0) {
+    // A new file: make its directory entry durable too.
+    Fd dir_fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (dir_fd.valid()) ::fsync(dir_fd.get());
+  }
+  return entry;  // the lock goes with the descriptor
+}
+
+namespace {
+
+struct Line {
+  std::size_t number = 0;  // 1-based
+  std::string_view raw;
+  std::optional<HistoryEntry> entry;  // nullopt: unparsable, already reported
+};
+
+std::string plural(std::uint64_t n, const char* one, const char* many) {
+  return fmt::format("{} {}", n, n == 1 ? one : many);
+}
+
+// Order: seq must rise by one from 1. A missing seq found elsewhere in the
+// file is a reordering; one found nowhere was deleted, unless unparsable
+// lines stand in its place (those are reported on their own).
+void check_order(const std::vector<Line>& lines,
+                 const std::map<std::uint64_t, std::vector<std::size_t>>& by_seq,
+                 std::vector<HistoryProblem>& problems) {
+  std::uint64_t high = 0;
+  std::size_t high_line = 0, previous_line = 0;
+  for (const auto& l : lines) {
+    if (!l.entry) continue;
+    std::uint64_t seq = l.entry->seq;
+    std::size_t n = l.number;
+    if (seq > high + 1) {
+      std::uint64_t moved = 0, first_moved = 0;
+      for (std::uint64_t s = high + 1; s < seq && s - high <= 100000; ++s)
+        if (by_seq.count(s) && !moved++) first_moved = s;
+      std::uint64_t unparsable = n - previous_line - 1;
+      std::uint64_t missing = seq - high - 1 - moved;
+      std::uint64_t deleted = missing - std::min(missing, unparsable);
+      std::vector<std::string> why;
+      if (deleted > 0)
+        why.push_back(high == 0 ? fmt::format("chain does not start at seq 1 (this is seq {}): {} "
+                                              "deleted",
+                                              seq, plural(deleted, "earlier line", "earlier lines"))
+                                : fmt::format("seq {} follows seq {}: {} deleted before it", seq,
+                                              high, plural(deleted, "line", "lines")));
+      if (moved > 0)
+        why.push_back(fmt::format("seq {} comes before seq {} (line {}): lines were reordered", seq,
+                                  first_moved, by_seq.at(first_moved).front()));
+      for (const auto& w : why) problems.push_back({n, fmt::format("line {}: {}", n, w)});
+    } else if (seq <= high) {
+      std::size_t first = by_seq.at(seq).front();
+      problems.push_back(
+          {n, first < n ? fmt::format("line {}: seq {} again (first at line {}): duplicated line",
+                                      n, seq, first)
+                        : fmt::format("line {}: seq {} comes after seq {} (line {}): lines were "
+                                      "reordered",
+                                      n, seq, high, high_line)});
+    }
+    if (seq > high) {
+      high = seq;
+      high_line = n;
+    }
+    previous_line = n;
+  }
+}
+
+// Content: each line's prev must be the sha256 of the line holding the
+// previous seq, wherever it now stands, so a pure reordering is reported once
+// (by check_order) and an edit is reported at the edited line.
+void check_links(const std::vector<Line>& lines,
+                 const std::map<std::uint64_t, std::vector<std::size_t>>& by_seq,
+                 std::vector<HistoryProblem>& problems) {
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    const auto& l = lines[i];
+    if (!l.entry) continue;
+    if (l.entry->seq == 1) {
+      if (l.entry->prev != k_zero_prev)
+        problems.push_back({l.number, fmt::format("line {}: seq 1 must carry the zero prev: line "
+                                                  "{} was edited",
+                                                  l.number, l.number)});
+      continue;
+    }
+    auto preds = by_seq.find(l.entry->seq - 1);
+    if (preds == by_seq.end()) continue;  // deleted or unparsable: reported already
+    std::size_t pred = preds->second.front();
+    if (i > 0 && lines[i - 1].entry && lines[i - 1].entry->seq == l.entry->seq - 1)
+      pred = lines[i - 1].number;
+    if (l.entry->prev != line_digest(lines[pred - 1].raw))
+      problems.push_back(
+          {pred, fmt::format("line {}: edited: its sha256 does not match the prev recorded in "
+                             "line {} (seq {})",
+                             pred, l.number, l.entry->seq)});
+  }
+}
+
+}  // namespace
+
+Result<History> read_history(const fs::path& dir) {
+  fs::path file = dir / k_history_file;
+  std::error_code ec;
+  if (!fs::exists(file, ec) && !ec) return History{};
+  std::ifstream in(file, std::ios::binary);
+  if (!in.is_open() || fs::is_directory(file, ec))
+    return make_error(Errc::io,
+                      fmt::format("{}: cannot read: {}", file.string(), std::strerror(errno)));
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  if (in.bad()) return make_error(Errc::io, fmt::format("{}: read failed", file.string()));
+  const std::string text = buffer.str();
+
+  History history;
+  std::vector<Line> lines;
+  for (std::size_t start = 0, n = 1; start < text.size(); ++n) {
+    std::size_t nl = text.find('\n', start);
+    bool complete = nl != std::string::npos;
+    std::string_view raw(text.data() + start, (complete ? nl : text.size()) - start);
+    start = complete ? nl + 1 : text.size();
+    Line line{n, raw, std::nullopt};
+    auto parsed = raw.empty() ? Result<HistoryEntry>(make_error(Errc::invalid_input, "empty line"))
+                              : parse_line(raw);
+    if (parsed && complete) {
+      line.entry = *parsed;
+    } else {
+      // A line without its "\n" is a cut-short write even when it parses:
+      // append_history refuses to chain onto it, so report it either way.
+      std::string why =
+          parsed ? "no newline at the end of the file"
+                 : parsed.error().message + (complete ? "" : "; the file ends inside this line");
+      history.problems.push_back({n, fmt::format("line {}: not a history line: {}{}", n, why,
+                                                 complete ? "" : " (a cut-short write?)")});
+    }
+    lines.push_back(std::move(line));
+  }
+  std::map<std::uint64_t, std::vector<std::size_t>> by_seq;
+  for (const auto& l : lines)
+    if (l.entry) by_seq[l.entry->seq].push_back(l.number);
+  check_order(lines, by_seq, history.problems);
+  check_links(lines, by_seq, history.problems);
+  std::stable_sort(history.problems.begin(), history.problems.end(),
+                   [](const auto& a, const auto& b) { return a.line < b.line; });
+  for (auto& l : lines)
+    if (l.entry) history.entries.push_back(std::move(*l.entry));
+  return history;
+}
+
+}  // namespace dp::reports

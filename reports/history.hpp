@@ -3,7 +3,7 @@
 // per run, oldest first. Each line carries the sha256 of the previous line's
 // bytes, so an edited, deleted or reordered line breaks the chain at its
 // position, and the manifest digest ties the line to a signed report bundle.
-// Format in docs/report.md ("Run history").
+// Format, chain rules and what audit/status make of it: docs/history.md.
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -52,15 +52,19 @@ HistoryEntry history_entry(const RunReport& report, std::string manifest_digest,
 
 // Appends `entry` to DIR/history.jsonl (DIR is created), filling in seq and
 // prev from the last line. An exclusive flock on the file serialises runs
-// that share DIR. The line is written with one write() and fsync'd. Returns
-// the entry as written. Errc::io when DIR or the file cannot be written;
-// Errc::invalid_input when the last line is not a history line (we never
+// that share DIR (and threads: each call opens its own descriptor). The
+// line is written with one write() and fsync'd. Times are stored in whole
+// seconds; returns the entry as written (and as read_history returns it). Errc::io when DIR or the
+// file cannot be written; Errc::invalid_input when the last line is not a history line (we never
 // chain onto something we cannot read).
 Result<HistoryEntry> append_history(const std::filesystem::path& dir, HistoryEntry entry);
 
 struct HistoryProblem {
   std::size_t line = 0;  // 1-based line number in history.jsonl
-  std::string message;  // "line 4: prev does not match the sha256 of line 3 (edited or reordered?)"
+  // Starts with "line N: ", e.g. "line 3: edited: its sha256 does not match the
+  // prev recorded in line 4 (seq 4)" or "line 5: seq 6 follows seq 4: 1 line
+  // deleted before it".
+  std::string message;
 };
 
 struct History {
@@ -69,9 +73,14 @@ struct History {
 };
 
 // Reads DIR/history.jsonl and verifies the chain: JSON, format, seq
-// continuity (a gap is a deleted line, a repeat or step back a reordering),
-// prev against the sha256 of the line before. A missing file is an empty
-// history; Errc::io when it exists but cannot be read.
+// continuity (a missing seq found nowhere is a deleted line, one found
+// elsewhere in the file a reordering, a repeat a duplicated line), and each
+// prev against the sha256 of the line holding the previous seq (a mismatch
+// is reported at that line: it was edited). Problems are sorted by line.
+// Limits: a deleted or edited last line leaves no trace in the chain itself
+// (the manifest digest ties it to its bundle). A missing file is an empty
+// history; Errc::io when it exists but cannot be read. Thread-safe; reads
+// without a lock (append writes whole lines with one write()).
 Result<History> read_history(const std::filesystem::path& dir);
 
 }  // namespace dp::reports
