@@ -29,6 +29,14 @@ std::optional<std::string> slurp(const fs::path& file) {
   return std::move(*text);
 }
 
+// The value of a string member, or "" when absent or not a string: bundle
+// files are untrusted input and must never throw a type error.
+std::string string_at(const Json& object, const char* key) {
+  if (!object.is_object()) return "";
+  auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
 bool is_hex64(std::string_view s) {
   return s.size() == 64 && s.find_first_not_of("0123456789abcdef") == std::string_view::npos;
 }
@@ -121,9 +129,9 @@ void check_files(const fs::path& dir, const std::map<std::string, std::string>& 
 void check_subjects(const Json& statement, const std::map<std::string, std::string>& entries,
                     VerifyResult& r) {
   const auto where = k_statement_file;
-  if (statement.value("_type", "") != "https://in-toto.io/Statement/v1")
+  if (string_at(statement, "_type") != "https://in-toto.io/Statement/v1")
     r.problems.push_back(fmt::format("{}: payload is not an in-toto Statement v1", where));
-  if (statement.value("predicateType", "") != k_predicate_type)
+  if (string_at(statement, "predicateType") != k_predicate_type)
     r.problems.push_back(fmt::format("{}: predicateType is not {}", where, k_predicate_type));
   std::set<std::string> named;
   const auto subjects = statement.find("subject");
@@ -132,9 +140,9 @@ void check_subjects(const Json& statement, const std::map<std::string, std::stri
     return;
   }
   for (const auto& s : *subjects) {
-    std::string name = s.value("name", "");
+    std::string name = string_at(s, "name");
     std::string digest;
-    if (auto d = s.find("digest"); d != s.end() && d->is_object()) digest = d->value("sha256", "");
+    if (s.is_object() && s.contains("digest")) digest = string_at(s["digest"], "sha256");
     named.insert(name);
     auto listed = entries.find(name);
     if (listed == entries.end())
@@ -159,7 +167,7 @@ void check_statement(const fs::path& dir, const std::map<std::string, std::strin
     r.problems.push_back(fmt::format("{}: not a DSSE envelope", where));
     return;
   }
-  std::string type = envelope.value("payloadType", "");
+  std::string type = string_at(envelope, "payloadType");
   if (type != k_statement_payload_type)
     r.problems.push_back(
         fmt::format("{}: payloadType is '{}', expected {}", where, type, k_statement_payload_type));
@@ -200,7 +208,7 @@ void check_key_named_in_report(const fs::path& dir, const VerifyKey& key, Verify
   Json report = Json::parse(*text, nullptr, false);
   if (!report.is_object() || !report.contains("signature") || !report["signature"].is_object())
     return;
-  std::string named = report["signature"].value("key_fingerprint", "");
+  std::string named = string_at(report["signature"], "key_fingerprint");
   if (!named.empty() && named != key.fingerprint())
     r.problems.push_back(fmt::format("report.json: signed by key {}, but the key given is {}",
                                      named, key.fingerprint()));

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cstring>
@@ -74,9 +75,14 @@ std::string read_file_tail(const std::filesystem::path& path, std::size_t max_by
 Result<std::string> read_file_head(const std::filesystem::path& path, std::size_t max_bytes) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return make_error(Errc::io, fmt::format("cannot read {}", path.string()));
-  std::string out(max_bytes, '\0');
-  in.read(out.data(), static_cast<std::streamsize>(max_bytes));
-  out.resize(static_cast<std::size_t>(in.gcount()));
+  // Grow as we read: max_bytes is a cap, often far above the file's size.
+  std::string out;
+  char chunk[64 * 1024];
+  while (out.size() < max_bytes && in) {
+    std::size_t want = std::min(sizeof chunk, max_bytes - out.size());
+    in.read(chunk, static_cast<std::streamsize>(want));
+    out.append(chunk, static_cast<std::size_t>(in.gcount()));
+  }
   return out;
 }
 
