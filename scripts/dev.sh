@@ -21,6 +21,7 @@ packages=(
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   postgresql postgresql-contrib postgresql-client sqlite3 gzip
   libxml2-utils clang-format
+  chromium python3-yaml openssl coreutils
 )
 
 install_missing() {
