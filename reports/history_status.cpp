@@ -43,6 +43,14 @@ std::string age_text(Millis age) {
 
 std::string perf_seconds(Millis d) { return format_seconds(d) + "s"; }
 
+// Thresholds read better without trailing zeros: "900", "0.5".
+std::string perf_threshold(Millis d) {
+  std::string s = format_seconds(d);
+  while (s.back() == '0') s.pop_back();
+  if (s.back() == '.') s.pop_back();
+  return s;
+}
+
 }  // namespace
 
 std::string nagios_label(std::string_view label) {
@@ -109,7 +117,7 @@ NagiosStatus nagios_status(const History& history, const StatusOptions& options)
             std::tuple{"rpo_", b.rpo_achieved, b.rpo_objective}})
         if (achieved)
           perf += fmt::format(" {}={};;{};0", nagios_label(kind + b.name), perf_seconds(*achieved),
-                              objective ? format_seconds(*objective) : "");
+                              objective ? perf_threshold(*objective) : "");
   }
   static const char* const k_names[] = {"OK", "WARNING", "CRITICAL", "UNKNOWN"};
   std::string line = fmt::format("DRILLPROOF {} -", k_names[static_cast<int>(state)]);

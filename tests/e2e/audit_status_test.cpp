@@ -214,7 +214,7 @@ TEST_F(AuditStatus, StatusOk) {
   EXPECT_EQ(r.out,
             "DRILLPROOF OK - plan 'shop' last run passed 3h12m ago (run "
             "20261103T020000Z-00000003, seq 3) | age=11520s;93600;187200;0 backups=2;;;0 "
-            "failed=0;;0;0 rto_orders=4.200s;;900.000;0 rpo_orders=3600.000s;;86400.000;0 "
+            "failed=0;;0;0 rto_orders=4.200s;;900;0 rpo_orders=3600.000s;;86400;0 "
             "'rto_users db'=0.250s;;;0\n");
 }
 
@@ -359,6 +359,15 @@ expect = 347
   EXPECT_EQ(s.out.rfind("DRILLPROOF OK - plan 'history e2e' last run passed ", 0), 0u) << s.out;
   EXPECT_HAS(s.out, ", seq 2) | age=");
   EXPECT_HAS(s.out, " rto_chinook=");
+
+  // A damaged last line: the next run writes its reports but refuses to chain.
+  write_text(dir() / "history.jsonl", read_text(dir() / "history.jsonl") + "{\"oops\n");
+  auto refused = run_cli({"run", (d / "plan.toml").string(), "--out", (d / "run3").string(),
+                          "--history", dir().string()});
+  EXPECT_EQ(refused.exit_code, 3) << refused.out << refused.err;
+  EXPECT_HAS(refused.err, "refusing to chain onto it");
+  EXPECT_TRUE(fs::exists(d / "run3/MANIFEST.sha256"));
+  EXPECT_EQ(run_cli({"audit", dir().string()}).exit_code, 1);
 }
 
 }  // namespace

@@ -218,8 +218,8 @@ TEST(NagiosStatus, OkLineWithPerfdata) {
   EXPECT_EQ(s.state, NagiosState::ok);
   EXPECT_EQ(s.line,
             "DRILLPROOF OK - plan 'shop' last run passed 3h12m ago (run run-3, seq 3) | "
-            "age=11520s;93600;187200;0 backups=2;;;0 failed=0;;0;0 rto_orders=4.300s;;900.000;0 "
-            "rpo_orders=7200.000s;;86400.000;0 rto_users=0.100s;;;0");
+            "age=11520s;93600;187200;0 backups=2;;;0 failed=0;;0;0 rto_orders=4.300s;;900;0 "
+            "rpo_orders=7200.000s;;86400;0 rto_users=0.100s;;;0");
 }
 
 TEST(NagiosStatus, StaleFailedAndBroken) {
