@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <array>
 #include <numeric>
+#include <unordered_set>
 
 #include "reports/html_parts.hpp"
 #include "verifier/core/duration.hpp"
@@ -129,11 +130,30 @@ std::string objects_table(const CheckResult& c, std::size_t& budget) {
   return out;
 }
 
+std::string finding_key(const Finding& f) {
+  return fmt::format("{}\x1f{}\x1f{}\x1f{}", severity_name(f.severity), f.target, f.message,
+                     f.evidence);
+}
+
+// Per-object checks also repeat each object's findings at the check level;
+// those are shown once, under their object, and not counted twice.
+std::vector<Finding> check_level_findings(const CheckResult& c) {
+  if (c.objects.empty()) return c.findings;
+  std::unordered_set<std::string> under_objects;
+  for (const auto& o : c.objects)
+    for (const auto& f : o.findings) under_objects.insert(finding_key(f));
+  std::vector<Finding> own;
+  for (const auto& f : c.findings)
+    if (!under_objects.contains(finding_key(f))) own.push_back(f);
+  return own;
+}
+
 std::string evidence_block(const CheckResult& c, const std::string& anchor) {
   const auto failed_objects = static_cast<std::size_t>(
       std::count_if(c.objects.begin(), c.objects.end(),
                     [](const ObjectResult& o) { return o.status != Status::passed; }));
-  std::size_t findings = c.findings.size();
+  const std::vector<Finding> own = check_level_findings(c);
+  std::size_t findings = own.size();
   for (const auto& o : c.objects) findings += o.findings.size();
   const bool open = c.status == Status::failed || c.status == Status::error || failed_objects > 0;
   std::string out = fmt::format(
@@ -145,7 +165,7 @@ std::string evidence_block(const CheckResult& c, const std::string& anchor) {
                        c.objects.size() == 1 ? "" : "s", failed_objects);
   out += "</summary>\n";
   std::size_t budget = k_html_findings_per_check;
-  out += findings_list(c.findings, "", budget);
+  out += findings_list(own, "", budget);
   if (!c.objects.empty()) out += objects_table(c, budget);
   return out + "</details>\n";
 }
@@ -170,8 +190,9 @@ std::string checks_block(const BackupResult& b, std::size_t index) {
         has_evidence ? fmt::format("<a href=\"#{}-evidence\">{}</a>", anchor, esc(c.name))
                      : esc(c.name);
     out += fmt::format(
-        "<tr id=\"{}\"><td class=\"name\">{}</td><td>{}</td><td>{}</td><td><code>{}</code></td>"
-        "<td><code>{}</code></td><td class=\"msg\">{}</td><td>{}</td></tr>\n",
+        "<tr id=\"{}\"><td class=\"name\">{}</td><td class=\"nw\">{}</td><td>{}</td>"
+        "<td><code>{}</code></td><td><code>{}</code></td><td class=\"msg\">{}</td>"
+        "<td class=\"nw\">{}</td></tr>\n",
         anchor, name, esc(c.type), status_badge(c.status), or_dash(c.expected), or_dash(c.observed),
         or_dash(c.message), esc(human_duration(c.duration)));
     if (has_evidence) evidence += evidence_block(c, anchor);

@@ -163,8 +163,13 @@ std::string calendar_legend(int y) {
         "<rect class=\"day day-{}\" x=\"{}\" y=\"0\" width=\"14\" height=\"14\" rx=\"2\"/>"
         "<text class=\"legend-text\" x=\"{}\" y=\"11\">{}</text>\n",
         day_state_name(s), x, x + 19, day_state_text(s));
-    x += 100;
+    x += 96;
   }
+  // The outline that marks the day of the run this report is about.
+  out += fmt::format(
+      "<rect class=\"day current\" x=\"{}\" y=\"0\" width=\"14\" height=\"14\" rx=\"2\"/>"
+      "<text class=\"legend-text\" x=\"{}\" y=\"11\">this run</text>\n",
+      x, x + 19);
   return out + "</g>\n";
 }
 
@@ -348,16 +353,15 @@ std::string calendar_chart(const std::vector<CalendarDay>& days_in) {
     const bool current = i == count - 1;
     std::string detail = runs == 0 ? "" : fmt::format("{} run{}", runs, runs == 1 ? "" : "s");
     if (d.overdue) detail += ", overdue";
-    if (current) detail += runs == 0 ? "this run" : " \u00b7 this run";
     out += fmt::format(
         "<g class=\"cal-day\"><title>{}</title>"
         "<rect class=\"day day-{}{}{}\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"4\"/>"
         "<text class=\"day-date\" x=\"{}\" y=\"{}\">{}</text>"
         "<text class=\"day-state\" x=\"{}\" y=\"{}\">{}</text>"
         "<text class=\"day-detail\" x=\"{}\" y=\"{}\">{}</text></g>\n",
-        day_tooltip(d), day_state_name(d.state), d.overdue ? " overdue" : "",
-        current ? " current" : "", x, y, k_cell_w, k_cell_h, x + 6, y + 15, short_day(d.day), x + 6,
-        y + 32, day_state_text(d.state), x + 6, y + 47, detail);
+        day_tooltip(d) + (current ? " (the day of this run)" : ""), day_state_name(d.state),
+        d.overdue ? " overdue" : "", current ? " current" : "", x, y, k_cell_w, k_cell_h, x + 6,
+        y + 15, short_day(d.day), x + 6, y + 32, day_state_text(d.state), x + 6, y + 47, detail);
   }
   return out + calendar_legend(grid_h + 6) + "</svg>\n";
 }

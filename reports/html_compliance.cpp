@@ -133,8 +133,9 @@ struct Row {
 
 std::vector<Row> rows(const RunReport& report, const RunFacts& f) {
   const Support base = verdict_support(report, f);
-  const std::string restored = fmt::format(
-      "{}/{} backups restored into scratch instances and checked", f.restored, f.backups);
+  const std::string restored =
+      fmt::format("{}/{} backup{} restored into scratch instances and checked", f.restored,
+                  f.backups, f.backups == 1 ? "" : "s");
   const std::string checks = fmt::format("{}/{} checks passed", f.checks_passed, f.checks);
   const std::string objectives = tally("RTO", f.rto) + ", " + tally("RPO", f.rpo);
   const std::string schedule = fmt::format("runs on {} of the last {} days, {} missed", f.run_days,
@@ -164,8 +165,8 @@ std::vector<Row> rows(const RunReport& report, const RunFacts& f) {
        when + "; " + verdict + "; " + signature, base},
       {"NIST SP 800-53 Rev. 5", "CP-4",
        "The contingency plan is tested for effectiveness and readiness, and the results reviewed.",
-       fmt::format("timed drill (provision, restore, checks, teardown) of {} backups; ",
-                   f.backups) +
+       fmt::format("timed drill (provision, restore, checks, teardown) of {} backup{}; ", f.backups,
+                   f.backups == 1 ? "" : "s") +
            verdict + "; " + objectives,
        base},
       {"NIST SP 800-53 Rev. 5", "CP-9",

@@ -53,7 +53,9 @@ code,pre{font-family:ui-monospace,"SFMono-Regular","DejaVu Sans Mono",Menlo,Cons
 pre{background:var(--soft);border:1px solid var(--line);border-radius:6px;padding:10px 12px;white-space:pre-wrap;word-break:break-word;margin:6px 0}
 table.data{border-collapse:collapse;width:100%;margin:8px 0 16px}
 table.data th{text-align:left;font-size:11.5px;text-transform:uppercase;letter-spacing:.04em;color:var(--muted);border-bottom:2px solid var(--line);padding:6px 8px}
-table.data td{border-bottom:1px solid var(--line);padding:6px 8px;vertical-align:top;word-break:break-word}
+table.data td{border-bottom:1px solid var(--line);padding:6px 8px;vertical-align:top;overflow-wrap:break-word}
+td.msg,td.obj,td.name,table.data td code{overflow-wrap:anywhere}
+td.nw,.badge,.sev{white-space:nowrap}
 .msg{white-space:pre-wrap}
 .badge{display:inline-block;padding:1px 9px;border-radius:999px;font-size:11.5px;font-weight:700;color:#fff;text-transform:uppercase;letter-spacing:.04em;background:var(--skip);border:1px solid transparent}
 .badge.st-passed{background:var(--pass)}.badge.st-failed{background:var(--fail)}.badge.st-error{background:var(--err)}

@@ -316,6 +316,27 @@ TEST(HtmlReport, ChecksWithEvidence) {
   EXPECT_NE(page.find("3 checks: 3 passed, 0 failed, 0 error, 0 skipped."), std::string::npos);
 }
 
+TEST(HtmlReport, FindingsRepeatedAtCheckLevelShowOnce) {
+  RunReport r = make_report();
+  const Finding f{"row_counts", "main.t", Severity::error, "4 rows, snapshot has 3",
+                  "SELECT count(*) FROM main.t -> 4"};
+  CheckResult c = check("row_counts", "row_counts", Status::failed, "", "");
+  ObjectResult o;
+  o.name = "main.t";
+  o.status = Status::failed;
+  o.findings = {f};
+  c.objects = {o};
+  Finding own = f;
+  own.target = "main";
+  own.message = "catalog read twice";
+  c.findings = {f, own};
+  r.backups[0].checks.push_back(c);
+  const std::string ev = slice(html(r), "id=\"b1-c4-evidence\"", "</details>");
+  EXPECT_EQ(count(ev, ">4 rows, snapshot has 3<"), 1U) << ev;
+  EXPECT_NE(ev.find(">catalog read twice<"), std::string::npos);
+  EXPECT_NE(ev.find("2 findings, 1 object (1 not passed)"), std::string::npos);
+}
+
 TEST(HtmlReport, LongListsAreCappedAndFailuresComeFirst) {
   RunReport r = make_report();
   CheckResult c = check("orphans", "foreign_keys", Status::failed, "", "");
@@ -376,7 +397,7 @@ TEST(HtmlReport, ComplianceListsAllClauses) {
                          "DORA (EU) 2022/2554"})
     EXPECT_NE(table.find(fw), std::string::npos) << fw;
   EXPECT_EQ(count(table, "<span class=\"cs cs-met\">"), 7U) << table;
-  EXPECT_NE(table.find("1/1 backups restored into scratch instances and checked; 3/3 checks "
+  EXPECT_NE(table.find("1/1 backup restored into scratch instances and checked; 3/3 checks "
                        "passed; RTO met for 1/1"),
             std::string::npos);
 
