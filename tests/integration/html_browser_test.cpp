@@ -132,10 +132,12 @@ expect = 1
     return plan;
   }
 
-  CliRun drill(const fs::path& plan, const fs::path& out) const {
-    return run_cli(
-        {"run", plan.string(), "--out", out.string(), "--history", (dir() / "history").string()},
-        {{"TMPDIR", dir().string()}});
+  CliRun drill(const fs::path& plan, const fs::path& out,
+               const std::vector<std::string>& extra = {}) const {
+    std::vector<std::string> args = {"run",        plan.string(), "--out",
+                                     out.string(), "--history",   (dir() / "history").string()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return run_cli(args, {{"TMPDIR", dir().string()}});
   }
 
   std::optional<TempDir> m_dir;
@@ -173,13 +175,20 @@ TEST_F(HtmlBrowser, HostileTableNameRendersAsTextWithoutConsoleErrors) {
   const fs::path plan = make_plan();
   const fs::path db = dir() / "shop.sqlite";
 
-  // First a clean drill (it passes), then one more row than the snapshot
-  // knows: row_counts fails for the hostile table, with a finding naming it.
+  // First a clean, unsigned drill (it passes), then a signed one with one
+  // more row than the snapshot knows: row_counts fails for the hostile
+  // table, with a finding naming it.
   auto passed = drill(plan, dir() / "report-1");
   ASSERT_EQ(passed.exit_code, 0) << passed.out << passed.err;
   sqlite(db, fmt::format("INSERT INTO \"{}\" (note) VALUES ('late row');", k_table));
+  auto keys = run_cli({"keygen", "--out", (dir() / "keys").string()});
+  ASSERT_EQ(keys.exit_code, 0) << keys.out << keys.err;
+  const auto at = keys.out.find("fingerprint: sha256:");
+  ASSERT_NE(at, std::string::npos) << keys.out;
+  const std::string fingerprint = keys.out.substr(at + 20, 64);
   const fs::path out = dir() / "report-2";
-  auto failed = drill(plan, out);
+  auto failed =
+      drill(plan, out, {"--sign-key", (dir() / "keys" / "drillproof-signing.key").string()});
   ASSERT_EQ(failed.exit_code, 1) << failed.out << failed.err;
 
   const std::string html = read_text(out / "report.html");
@@ -205,7 +214,13 @@ TEST_F(HtmlBrowser, HostileTableNameRendersAsTextWithoutConsoleErrors) {
     EXPECT_TRUE(console.empty()) << "page console output:\n"
                                  << fmt::format("{}", fmt::join(console, "\n"));
   }
+  auto unsigned_dom = chromium({"--dump-dom", file_url(dir() / "report-1" / "report.html")});
+  EXPECT_NE(unsigned_dom.out.find("<strong>UNSIGNED RUN.</strong>"), std::string::npos);
   auto dom = chromium({"--dump-dom", file_url(out / "report.html")});
+  EXPECT_NE(dom.out.find(fmt::format("<code class=\"fp\">{}</code>", fingerprint)),
+            std::string::npos)
+      << fingerprint;
+  EXPECT_EQ(dom.out.find("UNSIGNED"), std::string::npos);
   // The failing object and its finding, named by the hostile table.
   EXPECT_NE(dom.out.find(fmt::format("<td class=\"obj\">main.{}</td>", k_table_escaped)),
             std::string::npos);
