@@ -25,14 +25,33 @@ Json parse(const std::string& text) {
   return j;
 }
 
+TEST(JsonReport, SignedRunNamesTheKeyAndScope) {
+  RunReport r = make_report();
+  r.run_id = "20261121T030000Z-00c0ffee";
+  r.plan_digest = "sha256:" + std::string(64, 'b');
+  r.scope = {"orders"};
+  r.signer = {true, std::string(64, 'c')};
+  const Json j = parse(render_json(r));
+  EXPECT_EQ(j["run_id"], r.run_id);
+  EXPECT_EQ(j["plan"]["digest"], r.plan_digest);
+  EXPECT_EQ(j["scope"], Json::array({"orders"}));
+  EXPECT_EQ(j["signature"]["signed"], true);
+  EXPECT_EQ(j["signature"]["algorithm"], "ed25519");
+  EXPECT_EQ(j["signature"]["key_fingerprint"], std::string(64, 'c'));
+}
+
 TEST(JsonReport, TopLevelFieldsInDocumentedOrder) {
   const Json j = parse(render_json(make_report()));
   std::vector<std::string> keys;
   for (const auto& item : j.items()) keys.push_back(item.key());
-  const std::vector<std::string> want = {
-      "format",     "format_version", "tool",      "host",        "plan",    "started", "finished",
-      "duration_s", "status",         "exit_code", "interrupted", "summary", "backups"};
+  const std::vector<std::string> want = {"format",    "format_version", "tool",       "run_id",
+                                         "host",      "plan",           "scope",      "signature",
+                                         "started",   "finished",       "duration_s", "status",
+                                         "exit_code", "interrupted",    "summary",    "backups"};
   EXPECT_EQ(keys, want);
+  EXPECT_EQ(j["signature"]["signed"], false);
+  EXPECT_TRUE(j["signature"]["key_fingerprint"].is_null());
+  EXPECT_TRUE(j["scope"].empty());
   EXPECT_EQ(j["format"], "drillproof-report");
   EXPECT_EQ(j["format_version"], 1);
   EXPECT_EQ(j["tool"]["name"], "drillproof");
@@ -41,6 +60,7 @@ TEST(JsonReport, TopLevelFieldsInDocumentedOrder) {
   EXPECT_EQ(j["plan"]["name"], "shop nightly");
   EXPECT_EQ(j["plan"]["owner"], "dba-team");
   EXPECT_EQ(j["plan"]["file"], "/etc/drillproof/shop.toml");
+  EXPECT_EQ(j["plan"]["digest"], "");
   EXPECT_EQ(j["started"], "2026-11-21T03:00:00Z");
   EXPECT_EQ(j["finished"], "2026-11-21T03:00:12Z");
   EXPECT_TRUE(j["duration_s"].is_number_float());
