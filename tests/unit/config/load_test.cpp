@@ -622,12 +622,13 @@ algorithm = "xxh3"
   EXPECT_EQ(out[0], at(9, 8, "unknown check type 'checksum'; known types: query, row_count"));
 }
 
-TEST_F(LoadTest, UnknownAndUnsupportedEngines) {
+TEST_F(LoadTest, UnknownEngineIsAnErrorAndMysqlIsAccepted) {
   auto out = errors(with_head(R"(
 [[backup]]
 name = "a"
 engine = "mysql"
 path = "orders.dump"
+roles = ["app"]
 [[backup]]
 name = "b"
 engine = "oracle"
@@ -636,11 +637,11 @@ path = "orders.dump"
 name = "c"
 engine = "mariadb"
 path = "orders.dump"
+database = "shop"
 )"));
-  ASSERT_EQ(out.size(), 3u);
-  EXPECT_EQ(out[0], at(6, 10, "engine 'mysql' is not supported yet (postgres, sqlite)"));
-  EXPECT_EQ(out[1], at(10, 10, "unknown engine 'oracle'; expected postgres or sqlite"));
-  EXPECT_EQ(out[2], at(14, 10, "engine 'mariadb' is not supported yet (postgres, sqlite)"));
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0], at(8, 1, "'roles' applies to postgres backups only"));
+  EXPECT_EQ(out[1], at(11, 10, "unknown engine 'oracle'; expected postgres, sqlite or mysql"));
 }
 
 TEST_F(LoadTest, MissingRequiredKeys) {
@@ -736,7 +737,7 @@ database = "main"
 roles = ["app"]
 )"));
   ASSERT_EQ(out.size(), 2u);
-  EXPECT_EQ(out[0], at(8, 1, "'database' applies to postgres backups only"));
+  EXPECT_EQ(out[0], at(8, 1, "'database' applies to postgres and mysql backups only"));
   EXPECT_EQ(out[1], at(9, 1, "'roles' applies to postgres backups only"));
 }
 
