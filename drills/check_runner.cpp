@@ -8,8 +8,8 @@
 #include "checks/snapshot.hpp"
 #include "drills/backup_format.hpp"
 #include "verifier/core/signals.hpp"
-#include "verifier/core/text.hpp"
 #include "verifier/core/timestamp.hpp"
+#include "verifier/engine/mysql/my_engine.hpp"
 
 namespace dp::drills {
 namespace fs = std::filesystem;
@@ -45,19 +45,6 @@ std::optional<std::chrono::system_clock::time_point> file_time(const fs::path& p
   if (ec) return std::nullopt;
   return std::chrono::time_point_cast<std::chrono::system_clock::duration>(
       std::chrono::file_clock::to_sys(t));
-}
-
-// "socket=/run/mysqld/mysqld.sock database=shop user=drillproof": the
-// password, if any, comes from MYSQL_PWD.
-void read_mysql_source(const std::string& text, engine::ConnectOptions& out) {
-  for (const auto& word : split(text, ' ')) {
-    auto eq = word.find('=');
-    if (eq == std::string::npos) continue;
-    std::string key = word.substr(0, eq), value = word.substr(eq + 1);
-    if (key == "socket") out.socket = value;
-    if (key == "database" || key == "dbname") out.database = value;
-    if (key == "user") out.user = value;
-  }
 }
 
 }  // namespace
@@ -126,12 +113,14 @@ CheckRunOutput run_checks(const plan::BackupJob& job, const CheckRunInput& input
     engine::ConnectOptions source;
     source.kind = job.backup.engine;
     source.statement_timeout = input.restored.statement_timeout;
-    if (job.backup.engine == EngineKind::postgres)
+    if (job.backup.engine == EngineKind::postgres) {
       source.conninfo = job.backup.source;
-    else if (job.backup.engine == EngineKind::mysql)
-      read_mysql_source(job.backup.source, source);
-    else
+    } else if (job.backup.engine == EngineKind::mysql) {
+      source = engine::mysql::source_options(job.backup.source);
+      source.statement_timeout = input.restored.statement_timeout;
+    } else {
       source.database = job.backup.source;
+    }
     connect_source = [source] { return engine::connect(source); };
   }
 

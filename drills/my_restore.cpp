@@ -32,6 +32,21 @@ Result<void> check_complete(const plan::BackupJob& job, BackupFormat format) {
                                 job.backup.path.string(), last->number, last->text));
 }
 
+// The client's "ERROR 1064 (42000) at line 123: ..." message, which may run
+// over several lines (the statement it quotes can hold newlines); else the
+// last line of its output.
+std::string client_error(const std::string& tail) {
+  auto at = tail.rfind("ERROR ");
+  while (at != std::string::npos && at > 0 && tail[at - 1] != '\n')
+    at = tail.rfind("ERROR ", at - 1);
+  if (at == std::string::npos) return tail.empty() ? std::string() : tail_lines(tail, 1);
+  std::string message(trim(tail.substr(at)));
+  for (auto& c : message)
+    if (c == '\n' || c == '\r') c = ' ';
+  if (message.size() > 400) message = message.substr(0, 400) + "...";
+  return message;
+}
+
 RestoreRun finish(Result<ExitStatus> status, const std::string& tool, const fs::path& log) {
   RestoreRun run{{}, tail_lines(read_file_tail(log, 16384), k_tail_lines)};
   if (!status) {
@@ -39,8 +54,7 @@ RestoreRun finish(Result<ExitStatus> status, const std::string& tool, const fs::
     return run;
   }
   if (!status->ok()) {
-    // The client's last line is "ERROR 1064 (42000) at line 123: ...".
-    std::string last = run.stderr_tail.empty() ? std::string() : tail_lines(run.stderr_tail, 1);
+    std::string last = client_error(run.stderr_tail);
     run.result =
         make_error(Errc::process_failed, fmt::format("{} failed ({}){}{}", tool, status->describe(),
                                                      last.empty() ? "" : ": ", last));
@@ -150,6 +164,7 @@ RestoreRun restore_mysql_physical(MyScratch& scratch, const plan::BackupJob& job
   if (!fs::exists(data / "backup-my.cnf", ec)) prepare.argv[1] = "--no-defaults";
   prepare.run_as = scratch.options().run_as;
   prepare.cwd = scratch.dir();
+  prepare.env = {{"TMPDIR", scratch.dir().string()}};
   prepare.out = Redirect::null();
   prepare.err = Redirect::to_file(log);
   auto child = ChildProcess::spawn(std::move(prepare));

@@ -129,7 +129,9 @@ Result<void> MyScratch::initialize() {
                "--skip-name-resolve"};
   init.run_as = m_options.run_as;
   init.cwd = dir();
-  init.env = {{"LC_ALL", "C"}, {"TZ", "UTC"}};
+  // TMPDIR may be a folder the server user cannot write (a test's, a CI
+  // runner's): its own scratch directory is the one place it can.
+  init.env = {{"LC_ALL", "C"}, {"TZ", "UTC"}, {"TMPDIR", dir().string()}};
   auto run = run_captured(std::move(init), 5min);
   if (!run) return Unexpected<Error>(std::move(run).error().context("mariadb-install-db"));
   if (!run->status.ok())
@@ -146,11 +148,12 @@ Result<void> MyScratch::launch() {
                  "--datadir=" + data_dir().string(),
                  "--socket=" + socket().string(),
                  "--pid-file=" + (dir() / "mysql.pid").string(),
-                 "--log-error=" + log_file().string()};
+                 "--log-error=" + log_file().string(),
+                 "--tmpdir=" + dir().string()};
   for (const auto& a : my_server_args()) server.argv.push_back(a);
   server.run_as = m_options.run_as;
   server.cwd = dir();
-  server.env = {{"LC_ALL", "C"}, {"TZ", "UTC"}};
+  server.env = {{"LC_ALL", "C"}, {"TZ", "UTC"}, {"TMPDIR", dir().string()}};
   server.out = Redirect::to_file(dir() / "server.stdout");
   server.err = Redirect::to_file(dir() / "server.stderr");
   // A scratch server holds nothing worth a clean shutdown (which would flush

@@ -254,6 +254,20 @@ class MyEngine final : public Engine {
 
 }  // namespace
 
+ConnectOptions source_options(std::string_view text) {
+  ConnectOptions out;
+  out.kind = EngineKind::mysql;
+  for (const auto& word : split(text, ' ')) {
+    auto eq = word.find('=');
+    if (eq == std::string::npos) continue;
+    std::string key = word.substr(0, eq), value = word.substr(eq + 1);
+    if (key == "socket") out.socket = value;
+    if (key == "database" || key == "dbname") out.database = value;
+    if (key == "user") out.user = value;
+  }
+  return out;
+}
+
 std::string quote_ident(std::string_view ident) {
   std::string out = "`";
   for (char c : ident) {

@@ -31,6 +31,11 @@ bool ping(const ConnectOptions& options);
 // the server's message.
 Result<void> execute_admin(const ConnectOptions& options, std::string_view sql);
 
+// A source given as "socket=/run/mysqld/mysqld.sock database=shop
+// user=drillproof" (plan `source`, snapshot --source); words without '=' and
+// unknown keys are ignored. The password, if any, comes from MYSQL_PWD.
+ConnectOptions source_options(std::string_view text);
+
 // `a``b` quoting for identifiers.
 std::string quote_ident(std::string_view ident);
 
