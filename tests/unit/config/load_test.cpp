@@ -394,7 +394,8 @@ a = 1
   ASSERT_EQ(out.size(), 4u);
   EXPECT_EQ(out[0], at(3, 1,
                        "unknown key 'colour' in [plan]; expected one of: name, owner, rto, rpo, "
-                       "pg_bindir, run_as, start_timeout, restore_timeout, check_timeout"));
+                       "pg_bindir, run_as, start_timeout, restore_timeout, check_timeout, history, "
+                       "expect_every, mysql_bindir"));
   EXPECT_EQ(out[1], at(8, 1,
                        "unknown key 'compress' in [[backup]]; expected one of: name, engine, "
                        "path, database, rto, rpo, restore_timeout, restore_jobs, roles, check, "
