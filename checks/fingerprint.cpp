@@ -242,7 +242,27 @@ std::vector<engine::Value> parse_copy_line(std::string_view line) {
   return fields;
 }
 
+// MySQL: bare numbers for numeric columns (a quoted number would be compared
+// as a double, wrong past 2^53), X'..' for binary strings, b'..' for BIT,
+// else a quoted string; the session's sql_mode NO_BACKSLASH_ESCAPES makes
+// doubling the quote enough.
+std::string mysql_key_literal(const std::string& column_type, const std::string& text) {
+  const std::string type = upper(column_type);
+  auto has = [&](const char* word) { return type.find(word) != std::string::npos; };
+  if ((has("BINARY") || has("BLOB")) && text.size() >= 2 && text[0] == '\\' && text[1] == 'x')
+    return "X'" + text.substr(2) + "'";
+  if (type.rfind("BIT", 0) == 0 && !text.empty() &&
+      text.find_first_not_of("01") == std::string::npos)
+    return "b'" + text + "'";
+  const bool integer = has("INT");
+  const bool numeric =
+      integer || has("DECIMAL") || has("NUMERIC") || has("FLOAT") || has("DOUBLE") || has("REAL");
+  if (numeric && !has("CHAR") && is_number(text, integer)) return text;
+  return quote_string(text);
+}
+
 std::string key_literal(EngineKind kind, const std::string& column_type, const std::string& text) {
+  if (kind == EngineKind::mysql) return mysql_key_literal(column_type, text);
   if (kind != EngineKind::sqlite) return quote_string(text) + "::" + column_type;
   // SQLite column affinity (https://sqlite.org/datatype3.html, 3.1).
   const std::string type = upper(column_type);

@@ -56,7 +56,8 @@ std::string xxh128_hex(std::string_view text);
 std::vector<engine::Value> parse_copy_line(std::string_view line);
 // A key value as an SQL literal of the column's type: PostgreSQL
 // '<text>'::<type>; SQLite a bare number for numeric-affinity columns when the
-// text is a number, X'..' for blobs, else a quoted string.
+// text is a number, X'..' for blobs, else a quoted string; MySQL the same
+// with b'..' for BIT columns.
 std::string key_literal(EngineKind kind, const std::string& column_type, const std::string& text);
 // "segment 4 (id 300001..400000)"; composite keys "(a, b) (1, x)..(5, y)".
 std::string describe_segment(const TableFingerprint& fingerprint, std::size_t index);

@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
+#include <cctype>
 #include <variant>
 
 namespace dp::checks {
@@ -118,7 +120,8 @@ CheckKindInfo IntegrityCheck::kind_info() {
   info.type = "integrity";
   info.summary =
       "the engine's own consistency checks: amcheck on PostgreSQL (B-tree indexes and heap "
-      "pages), PRAGMA integrity_check and foreign_key_check on SQLite";
+      "pages), PRAGMA integrity_check and foreign_key_check on SQLite, CHECK TABLE ... "
+      "EXTENDED on MySQL";
   info.params = {
       {"heapallindexed", ParamType::boolean, false,
        "PostgreSQL: also verify that every heap tuple has its index entry (default true)"},
@@ -171,12 +174,65 @@ CheckOutcome IntegrityCheck::run(const CheckContext& ctx) const {
     case EngineKind::sqlite:
       return run_sqlite(ctx);
     case EngineKind::mysql:
-      break;
+      return run_mysql(ctx);
   }
   CheckOutcome out;
   out.outcome = Outcome::error;
   out.message =
       fmt::format("integrity is not supported on {}", engine_kind_name(ctx.engine.kind()));
+  return out;
+}
+
+CheckOutcome IntegrityCheck::run_mysql(const CheckContext& ctx) const {
+  CheckOutcome out;
+  out.expected = "CHECK TABLE ... EXTENDED status OK for every table";
+  auto tables = ctx.engine.list_tables();
+  if (!tables) {
+    out.outcome = Outcome::error;
+    out.message = fmt::format("list tables: {}", first_line(tables.error().message));
+    return out;
+  }
+  for (const auto& table : *tables) {
+    std::string object = "table " + table.qualified();
+    std::string sql =
+        fmt::format("CHECK TABLE {} EXTENDED", engine::quote_table(ctx.engine, table));
+    auto result = ctx.engine.query(sql);
+    if (!result) {
+      out.objects.push_back(from_error(m_spec.name, object, sql, result.error()));
+      continue;
+    }
+    ObjectOutcome o{object, Outcome::passed, "", {}};
+    std::string last_status;
+    for (const auto& row : result->rows) {
+      if (row.size() < 4) continue;
+      std::string type = text_of(row[2]);
+      for (auto& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      std::string message = text_of(row[3]);
+      if (type == "status") last_status = message;
+      if (type == "error" || type == "warning")
+        o.findings.push_back({m_spec.name, object,
+                              type == "error" ? Severity::error : Severity::warning,
+                              fmt::format("{}: {}", type, message), sql});
+    }
+    // The verdict is the rows, never the statement's success: a damaged
+    // table answers "error Corrupt" with a successful statement.
+    bool ok = last_status == "OK" || last_status == "Table is already up to date";
+    if (!ok && o.findings.empty())
+      o.findings.push_back({m_spec.name, object, Severity::error,
+                            result->rows.empty()
+                                ? std::string("CHECK TABLE returned no rows")
+                                : fmt::format("status: {}", text_of(result->rows.back()[3])),
+                            sql});
+    if (!ok || std::any_of(o.findings.begin(), o.findings.end(),
+                           [](const Finding& f) { return f.severity == Severity::error; })) {
+      o.outcome = Outcome::failed;
+      o.message = o.findings.size() == 1 ? fmt::format("{}: {}", object, o.findings[0].message)
+                                         : fmt::format("{}: {} problems, first: {}", object,
+                                                       o.findings.size(), o.findings[0].message);
+    }
+    out.objects.push_back(std::move(o));
+  }
+  summarise(out);
   return out;
 }
 

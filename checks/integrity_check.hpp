@@ -7,6 +7,9 @@
 // table (one statement per index, so a failure names its index) and, on
 // PostgreSQL 14+, verify_heapam on every user table. SQLite: PRAGMA
 // integrity_check and PRAGMA foreign_key_check per table with foreign keys.
+// MySQL: CHECK TABLE ... EXTENDED on every table of the database, judged by
+// the Msg_type/Msg_text rows it returns (it reports damage as rows, not as a
+// statement error): passed only when the last row is status "OK".
 //
 // Corruption is a finding, never an error: amcheck raises it as an ERROR
 // (SQLSTATE XX001/XX002), so errors whose text says the data is corrupt make
@@ -61,6 +64,7 @@ class IntegrityCheck final : public Check {
  private:
   CheckOutcome run_postgres(const CheckContext& ctx) const;
   CheckOutcome run_sqlite(const CheckContext& ctx) const;
+  CheckOutcome run_mysql(const CheckContext& ctx) const;
 
   CheckSpec m_spec;
   bool m_heapallindexed = true;

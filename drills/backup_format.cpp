@@ -4,6 +4,7 @@
 #include <zlib.h>
 
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <ctime>
 
@@ -119,6 +120,85 @@ DumpOrigin parse_plain_header(const std::string& text) {
   return origin;
 }
 
+// "YYYY-MM-DD HH:MM:SS" in this machine's time zone, as the MySQL tools
+// write it.
+std::optional<std::chrono::system_clock::time_point> local_time(const std::string& text) {
+  std::tm tm{};
+  if (std::sscanf(text.c_str(), "%d-%d-%d %d:%d:%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6)
+    return std::nullopt;
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  tm.tm_isdst = -1;
+  std::time_t when = std::mktime(&tm);
+  if (when == -1) return std::nullopt;
+  return std::chrono::system_clock::from_time_t(when);
+}
+
+// "-- MariaDB dump 10.19  Distrib 10.11.19-MariaDB, for ..." / "-- MySQL dump
+// 10.13  Distrib 8.0.36, for ..." and "-- Server version\t10.11.19-MariaDB".
+DumpOrigin parse_mysql_header(const std::string& text) {
+  DumpOrigin origin;
+  for (std::string_view tool : {"-- MariaDB dump ", "-- MySQL dump "}) {
+    auto p = text.find(tool);
+    if (p == std::string::npos) continue;
+    origin.made_by_pg_dump = true;
+    origin.pg_dump_version = after_marker(text.substr(p), tool.substr(3));
+  }
+  origin.server_version = after_marker(text, "-- Server version");
+  return origin;
+}
+
+bool is_plain(BackupFormat f) {
+  return f == BackupFormat::pg_plain || f == BackupFormat::mysql_dump ||
+         f == BackupFormat::sqlite_sql;
+}
+
+// The last few KiB of a plain file, or of a gzip file's decompressed
+// stream (which means decompressing all of it).
+Result<std::string> content_tail(BackupFormat format, const fs::path& path) {
+  if (is_plain(format)) return read_file_tail(path, 4096);
+  std::string tail;
+  gzFile gz = gzopen(path.c_str(), "rb");
+  if (!gz) return make_error(Errc::io, fmt::format("cannot read {}", path.string()));
+  gzbuffer(gz, 1 << 17);
+  std::string buf(1 << 16, '\0');
+  int n;
+  while ((n = gzread(gz, buf.data(), static_cast<unsigned>(buf.size()))) > 0) {
+    tail.append(buf.data(), static_cast<std::size_t>(n));
+    if (tail.size() > 8192) tail.erase(0, tail.size() - 4096);
+  }
+  int err = 0;
+  const char* msg = gzerror(gz, &err);
+  std::string error_text = msg ? msg : "";
+  gzclose(gz);
+  if (n < 0 || (err != Z_OK && err != Z_STREAM_END))
+    return make_error(Errc::io,
+                      fmt::format("{}: gzip stream is damaged: {}", path.string(), error_text));
+  return tail;
+}
+
+// mariadb-backup's xtrabackup_info (mariadb_backup_info since 10.11.8):
+// "key = value" lines.
+DumpOrigin parse_backup_info(const fs::path& dir) {
+  DumpOrigin origin;
+  for (const char* name : {"mariadb_backup_info", "xtrabackup_info"}) {
+    auto text = read_file_head(dir / name, 65536);
+    if (!text || text->empty()) continue;
+    origin.made_by_pg_dump = true;
+    for (const auto& line : split(*text, '\n')) {
+      auto eq = line.find(" = ");
+      if (eq == std::string::npos) continue;
+      std::string key(trim(line.substr(0, eq))), value(trim(line.substr(eq + 3)));
+      if (key == "server_version") origin.server_version = value;
+      if (key == "tool_version") origin.pg_dump_version = value;
+      if (key == "end_time") origin.created = local_time(value);
+    }
+    break;
+  }
+  return origin;
+}
+
 }  // namespace
 
 std::string format_name(BackupFormat f) {
@@ -139,6 +219,12 @@ std::string format_name(BackupFormat f) {
       return "sqlite SQL dump";
     case BackupFormat::sqlite_sql_gz:
       return "sqlite SQL dump, gzip";
+    case BackupFormat::mysql_dump:
+      return "mysqldump SQL";
+    case BackupFormat::mysql_dump_gz:
+      return "mysqldump SQL, gzip";
+    case BackupFormat::mariadb_backup:
+      return "mariadb-backup directory";
   }
   return "unknown";
 }
@@ -148,6 +234,15 @@ Result<BackupFormat> detect_format(EngineKind engine, const fs::path& path) {
   if (fs::is_directory(path, ec)) {
     if (engine == EngineKind::postgres && fs::exists(path / "toc.dat", ec))
       return BackupFormat::pg_directory;
+    if (engine == EngineKind::mysql) {
+      if (fs::exists(path / "xtrabackup_checkpoints", ec) ||
+          fs::exists(path / "mariadb_backup_checkpoints", ec))
+        return BackupFormat::mariadb_backup;
+      return make_error(Errc::invalid_input,
+                        fmt::format("{} is a directory but not a mariadb-backup directory (no "
+                                    "xtrabackup_checkpoints or mariadb_backup_checkpoints)",
+                                    path.string()));
+    }
     return make_error(Errc::invalid_input,
                       fmt::format("{} is a directory but not a pg_dump directory archive (no "
                                   "toc.dat)",
@@ -180,7 +275,11 @@ Result<BackupFormat> detect_format(EngineKind engine, const fs::path& path) {
       return BackupFormat::sqlite_db;
     return gz ? BackupFormat::sqlite_sql_gz : BackupFormat::sqlite_sql;
   }
-  return make_error(Errc::unsupported, "engine not supported yet");
+  if (starts_with(text, "PGDMP") || starts_with(text, std::string("SQLite format 3\0", 16)))
+    return make_error(Errc::invalid_input,
+                      fmt::format("{} is a {} file, not a MySQL dump", path.string(),
+                                  starts_with(text, "PGDMP") ? "pg_dump archive" : "SQLite"));
+  return gz ? BackupFormat::mysql_dump_gz : BackupFormat::mysql_dump;
 }
 
 Result<DumpOrigin> read_dump_origin(BackupFormat format, const fs::path& path) {
@@ -212,6 +311,21 @@ Result<DumpOrigin> read_dump_origin(BackupFormat format, const fs::path& path) {
       if (!head) return Unexpected<Error>(std::move(head).error());
       return parse_plain_header(*head);
     }
+    case BackupFormat::mysql_dump:
+    case BackupFormat::mysql_dump_gz: {
+      auto head =
+          format == BackupFormat::mysql_dump ? read_file_head(path, 8192) : gzip_head(path, 8192);
+      if (!head) return Unexpected<Error>(std::move(head).error());
+      DumpOrigin origin = parse_mysql_header(*head);
+      auto tail = content_tail(format, path);
+      if (!tail) return Unexpected<Error>(std::move(tail).error());
+      origin.complete = tail->find("\n-- Dump completed") != std::string::npos;
+      std::string completed = after_marker(*tail, "-- Dump completed on ");
+      if (!completed.empty()) origin.created = local_time(completed);
+      return origin;
+    }
+    case BackupFormat::mariadb_backup:
+      return parse_backup_info(path);
     default:
       return DumpOrigin{};
   }
@@ -227,29 +341,41 @@ int major_version(const std::string& version) {
 }
 
 Result<bool> plain_dump_complete(BackupFormat format, const fs::path& path) {
-  std::string tail;
-  if (format == BackupFormat::pg_plain) {
-    tail = read_file_tail(path, 4096);
-  } else {
-    gzFile gz = gzopen(path.c_str(), "rb");
-    if (!gz) return make_error(Errc::io, fmt::format("cannot read {}", path.string()));
-    gzbuffer(gz, 1 << 17);
-    std::string buf(1 << 16, '\0');
-    int n;
-    while ((n = gzread(gz, buf.data(), static_cast<unsigned>(buf.size()))) > 0) {
-      tail.append(buf.data(), static_cast<std::size_t>(n));
-      if (tail.size() > 8192) tail.erase(0, tail.size() - 4096);
+  auto tail = content_tail(format, path);
+  if (!tail) return Unexpected<Error>(std::move(tail).error());
+  if (format == BackupFormat::mysql_dump || format == BackupFormat::mysql_dump_gz)
+    return tail->find("\n-- Dump completed") != std::string::npos;
+  return tail->find("-- PostgreSQL database dump complete") != std::string::npos ||
+         tail->find("-- PostgreSQL database cluster dump complete") != std::string::npos;
+}
+
+Result<LastLine> last_line(BackupFormat format, const fs::path& path) {
+  gzFile gz = gzopen(path.c_str(), "rb");  // reads plain files as they are
+  if (!gz) return make_error(Errc::io, fmt::format("cannot read {}", path.string()));
+  gzbuffer(gz, 1 << 17);
+  (void)format;
+  LastLine last, current{1, ""};
+  bool blank = true;
+  std::string buf(1 << 16, '\0');
+  int n;
+  while ((n = gzread(gz, buf.data(), static_cast<unsigned>(buf.size()))) > 0) {
+    for (int i = 0; i < n; ++i) {
+      char c = buf[static_cast<std::size_t>(i)];
+      if (c == '\n') {
+        if (!blank) last = current;
+        current.number++;
+        current.text.clear();
+        blank = true;
+        continue;
+      }
+      if (c != ' ' && c != '\t' && c != '\r') blank = false;
+      if (current.text.size() < 120) current.text += c;
     }
-    int err = 0;
-    const char* msg = gzerror(gz, &err);
-    std::string error_text = msg ? msg : "";
-    gzclose(gz);
-    if (n < 0 || (err != Z_OK && err != Z_STREAM_END))
-      return make_error(Errc::io,
-                        fmt::format("{}: gzip stream is damaged: {}", path.string(), error_text));
   }
-  return tail.find("-- PostgreSQL database dump complete") != std::string::npos ||
-         tail.find("-- PostgreSQL database cluster dump complete") != std::string::npos;
+  gzclose(gz);
+  if (n < 0) return make_error(Errc::io, fmt::format("cannot read {}", path.string()));
+  if (!blank) last = current;
+  return last;
 }
 
 }  // namespace dp::drills

@@ -3,6 +3,7 @@
 // bytes), never from its name alone, and reads the PostgreSQL version a
 // pg_dump archive was made with so a too-new dump is refused up front.
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -21,6 +22,9 @@ enum class BackupFormat {
   sqlite_db,     // a database file
   sqlite_sql,    // sqlite3 .dump output
   sqlite_sql_gz,
+  mysql_dump,      // mysqldump / mariadb-dump (.sql)
+  mysql_dump_gz,   // the same, gzip
+  mariadb_backup,  // a mariadb-backup (xtrabackup) directory, not yet prepared
 };
 
 std::string format_name(BackupFormat f);
@@ -31,11 +35,16 @@ Result<BackupFormat> detect_format(EngineKind engine, const std::filesystem::pat
 
 struct DumpOrigin {
   std::string server_version;    // "Dumped from database version", may be empty
-  std::string pg_dump_version;   // "Dumped by pg_dump version", may be empty
-  bool made_by_pg_dump = false;  // plain files: has pg_dump's header comment
+  std::string pg_dump_version;   // "Dumped by pg_dump version" (mysql: the dump tool), may be empty
+  bool made_by_pg_dump = false;  // plain files: has pg_dump's (mysql: mariadb-dump's) header
   // Archive creation time from the header (pg_dump records the dumping
-  // host's local time; it is read in this machine's time zone).
+  // host's local time; it is read in this machine's time zone). MySQL
+  // dumps: the "-- Dump completed on" trailer; mariadb-backup: end_time in
+  // xtrabackup_info, both local times too.
   std::optional<std::chrono::system_clock::time_point> created;
+  // MySQL dumps: the "-- Dump completed" trailer is present (one pass over
+  // a gzip'd dump gives both this and `created`).
+  bool complete = false;
 };
 
 // Reads the archive header (custom, directory, tar) or the header comments
@@ -47,7 +56,16 @@ Result<DumpOrigin> read_dump_origin(BackupFormat format, const std::filesystem::
 int major_version(const std::string& version);
 
 // For pg_dump plain output: whether it ends with pg_dump's completion comment
-// ("-- PostgreSQL database dump complete"), i.e. was not cut short.
+// ("-- PostgreSQL database dump complete"), i.e. was not cut short; for
+// mysqldump / mariadb-dump output, its "-- Dump completed" trailer.
 Result<bool> plain_dump_complete(BackupFormat format, const std::filesystem::path& path);
+
+struct LastLine {
+  std::uint64_t number = 0;  // 1-based; 0 for an empty file
+  std::string text;          // at most 120 bytes of it
+};
+// The last non-empty line of a plain or gzip'd SQL file, for messages about
+// a dump that was cut short.
+Result<LastLine> last_line(BackupFormat format, const std::filesystem::path& path);
 
 }  // namespace dp::drills

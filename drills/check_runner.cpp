@@ -9,6 +9,7 @@
 #include "drills/backup_format.hpp"
 #include "verifier/core/signals.hpp"
 #include "verifier/core/timestamp.hpp"
+#include "verifier/engine/mysql/my_engine.hpp"
 
 namespace dp::drills {
 namespace fs = std::filesystem;
@@ -112,10 +113,14 @@ CheckRunOutput run_checks(const plan::BackupJob& job, const CheckRunInput& input
     engine::ConnectOptions source;
     source.kind = job.backup.engine;
     source.statement_timeout = input.restored.statement_timeout;
-    if (job.backup.engine == EngineKind::postgres)
+    if (job.backup.engine == EngineKind::postgres) {
       source.conninfo = job.backup.source;
-    else
+    } else if (job.backup.engine == EngineKind::mysql) {
+      source = engine::mysql::source_options(job.backup.source);
+      source.statement_timeout = input.restored.statement_timeout;
+    } else {
       source.database = job.backup.source;
+    }
     connect_source = [source] { return engine::connect(source); };
   }
 

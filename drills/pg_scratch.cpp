@@ -45,6 +45,8 @@ Result<PgBinaries> check_bindir(const fs::path& bindir, const std::string& sourc
   return PgBinaries{bindir, *version, major_version(*version)};
 }
 
+}  // namespace
+
 // The server user must be able to traverse every folder above its scratch
 // dir; a private TMPDIR (mode 0700, owned by root) is the usual culprit, and
 // initdb's own message for it is obscure.
@@ -64,8 +66,6 @@ Result<void> check_reachable(const fs::path& dir, const Credentials& user) {
   }
   return {};
 }
-
-}  // namespace
 
 Result<PgBinaries> find_pg_binaries(const std::string& configured) {
   if (!configured.empty()) return check_bindir(configured, "pg_bindir in the plan");

@@ -26,6 +26,10 @@ struct PgBinaries {
 // newest /usr/lib/postgresql/*/bin. Errc::not_found with an install hint.
 Result<PgBinaries> find_pg_binaries(const std::string& configured);
 
+// Whether `user` can traverse every folder above `dir` (a private TMPDIR is
+// the usual culprit). Errc::invalid_input naming the folder, with a hint.
+Result<void> check_reachable(const std::filesystem::path& dir, const Credentials& user);
+
 struct ScratchOptions {
   std::optional<Credentials> run_as;  // set when we are root
   Millis start_timeout{60'000};

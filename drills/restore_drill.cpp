@@ -6,6 +6,7 @@
 #include "drills/restore.hpp"
 #include "verifier/core/signals.hpp"
 #include "verifier/core/temp_dir.hpp"
+#include "verifier/engine/mysql/my_engine.hpp"
 #include "verifier/engine/postgres/pg_engine.hpp"
 
 namespace dp::drills {
@@ -86,6 +87,8 @@ class Drill {
       if (!scratch) return end(phase, Unexpected<Error>(std::move(scratch).error()));
       m_pg.emplace(std::move(*scratch));
       m_result.server_version = "PostgreSQL " + bin->version;
+    } else if (m_job.backup.engine == EngineKind::mysql) {
+      if (auto ok = provision_mysql(); !ok) return end(phase, std::move(ok));
     } else {
       auto dir = TempDir::create("drillproof-sqlite-");
       if (!dir) return end(phase, Unexpected<Error>(std::move(dir).error()));
@@ -93,6 +96,24 @@ class Drill {
       m_result.server_version = "SQLite (library)";
     }
     return end(phase, {});
+  }
+
+  // A dump is loaded into a freshly initialised server; a physical backup
+  // brings its own data directory, so its server starts in the restore step.
+  Result<void> provision_mysql() {
+    if (!m_env.my_binaries) return make_error(Errc::internal, "mysql binaries not resolved");
+    const auto& bin = *m_env.my_binaries;
+    if (!bin) return Unexpected<Error>(bin.error());
+    ScratchOptions opts{m_env.my_run_as, m_env.start_timeout, m_env.keep_scratch};
+    auto scratch = MyScratch::create(*bin, opts);
+    if (!scratch) return Unexpected<Error>(std::move(scratch).error());
+    m_my.emplace(std::move(*scratch));
+    m_result.server_version =
+        (bin->version.find("MariaDB") != std::string::npos ? "MariaDB " : "MySQL ") + bin->version;
+    std::error_code ec;
+    if (fs::is_directory(m_job.backup.path, ec)) return {};
+    if (auto ok = m_my->initialize(); !ok) return ok;
+    return m_my->launch();
   }
 
   bool restore() {
@@ -105,6 +126,16 @@ class Drill {
     if (m_pg) {
       run = restore_postgres(*m_pg, m_job, *format, deadline_in(m_job.restore_timeout));
       if (!run.result && run.result.error().code == Errc::timeout)
+        run.result = make_error(Errc::timeout,
+                                fmt::format("restore did not finish within restore_timeout {}",
+                                            format_duration(m_job.restore_timeout)));
+    } else if (m_my) {
+      Deadline deadline = deadline_in(m_job.restore_timeout);
+      run = *format == BackupFormat::mariadb_backup
+                ? restore_mysql_physical(*m_my, m_job, deadline)
+                : restore_mysql_dump(*m_my, m_job, *format, deadline);
+      if (!run.result && run.result.error().code == Errc::timeout &&
+          std::chrono::steady_clock::now() >= deadline)
         run.result = make_error(Errc::timeout,
                                 fmt::format("restore did not finish within restore_timeout {}",
                                             format_duration(m_job.restore_timeout)));
@@ -168,6 +199,12 @@ class Drill {
       input.admin = [admin](const std::string& sql) {
         return engine::postgres::execute_admin(admin, sql);
       };
+    } else if (m_my) {
+      input.restored = m_my->connect_options(m_job.backup.database);
+      auto admin = m_my->connect_options(m_job.backup.database);
+      input.admin = [admin](const std::string& sql) {
+        return engine::mysql::execute_admin(admin, sql);
+      };
     } else {
       input.restored.kind = EngineKind::sqlite;
       input.restored.database = (m_dir->path() / "restored.db").string();
@@ -215,6 +252,9 @@ class Drill {
       if (m_pg) {
         m_pg->keep();
         m_result.scratch = m_pg->connect_hint(m_job.backup.database);
+      } else if (m_my) {
+        m_my->keep();
+        m_result.scratch = m_my->connect_hint(m_job.backup.database);
       } else if (m_dir) {
         m_dir->keep();
         m_result.scratch = fmt::format("sqlite3 {}", (m_dir->path() / "restored.db").string());
@@ -225,6 +265,8 @@ class Drill {
     }
     if (m_pg) m_pg->stop();
     m_pg.reset();
+    if (m_my) m_my->stop();
+    m_my.reset();
     m_dir.reset();
     phase.duration = since(m_phase_start);
   }
@@ -235,6 +277,7 @@ class Drill {
   Clock::time_point m_start, m_phase_start;
   Millis m_restored_at{0};
   std::optional<PgScratch> m_pg;
+  std::optional<MyScratch> m_my;
   std::optional<TempDir> m_dir;
 };
 

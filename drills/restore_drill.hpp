@@ -7,6 +7,7 @@
 #include <optional>
 #include <string_view>
 
+#include "drills/my_scratch.hpp"
 #include "drills/pg_scratch.hpp"
 #include "reports/run_report.hpp"
 #include "verifier/plan/plan.hpp"
@@ -17,6 +18,9 @@ struct DrillEnv {
   // Resolved once per run; an error here makes every postgres drill `error`.
   const Result<PgBinaries>* pg_binaries = nullptr;
   std::optional<Credentials> run_as;
+  // The same for MySQL / MariaDB drills, and their server user.
+  const Result<MyBinaries>* my_binaries = nullptr;
+  std::optional<Credentials> my_run_as;
   Millis start_timeout{60'000};
   Millis check_timeout{300'000};
   bool keep_scratch = false;

@@ -19,7 +19,7 @@ packages=(
   libtomlplusplus-dev libfmt-dev libcli11-dev nlohmann-json3-dev
   default-libmysqlclient-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
-  postgresql postgresql-contrib postgresql-client sqlite3 gzip
+  postgresql postgresql-contrib postgresql-client mariadb-server mariadb-backup sqlite3 gzip
   libxml2-utils clang-format
   chromium python3-yaml openssl coreutils
 )

@@ -10,6 +10,7 @@
 #include "verifier/cli/commands.hpp"
 #include "verifier/core/signals.hpp"
 #include "verifier/core/text.hpp"
+#include "verifier/engine/mysql/my_engine.hpp"
 
 namespace dp::cli {
 namespace {
@@ -30,8 +31,9 @@ std::string redact(const std::string& conninfo) {
 
 int snapshot_command(const SnapshotArgs& args) {
   auto kind = parse_engine_kind(args.engine);
-  if (!kind || *kind == EngineKind::mysql) {
-    fmt::print(stderr, "drillproof snapshot: --engine must be postgres or sqlite, got '{}'\n",
+  if (!kind) {
+    fmt::print(stderr,
+               "drillproof snapshot: --engine must be postgres, sqlite or mysql, got '{}'\n",
                args.engine);
     return k_exit_usage;
   }
@@ -45,6 +47,8 @@ int snapshot_command(const SnapshotArgs& args) {
       return k_exit_usage;
     }
     conn.conninfo = args.source;
+  } else if (*kind == EngineKind::mysql) {
+    conn = engine::mysql::source_options(args.source);  // "socket=... database=..."
   } else {
     std::error_code ec;
     if (!std::filesystem::is_regular_file(args.source, ec)) {
@@ -94,10 +98,11 @@ int snapshot_command(const SnapshotArgs& args) {
 
 Runner setup_snapshot(CLI::App& sub) {
   auto args = std::make_shared<SnapshotArgs>();
-  sub.add_option("--engine", args->engine, "postgres (default) or sqlite");
+  sub.add_option("--engine", args->engine, "postgres (default), sqlite or mysql");
   sub.add_option("--source", args->source,
                  "postgres: a libpq connection string (password only from PGPASSWORD or "
-                 "~/.pgpass); sqlite: the database file (opened read-only)")
+                 "~/.pgpass); sqlite: the database file (opened read-only); mysql: \"socket=PATH "
+                 "database=NAME [user=NAME]\" (password only from MYSQL_PWD)")
       ->required();
   sub.add_option("--out", args->out, "the snapshot file to write (JSON)")->required();
   sub.add_option("--segment-rows", args->segment_rows, "keys per fingerprint segment")

@@ -31,9 +31,12 @@ struct Objectives {
 struct PlanSettings {
   std::string name;
   std::string owner;
-  Objectives objectives;         // defaults for every backup
-  std::string pg_bindir;         // empty: pg_config --bindir, else newest /usr/lib/postgresql/*/bin
-  std::string run_as;            // server user when run as root; empty: "postgres"
+  Objectives objectives;  // defaults for every backup
+  std::string pg_bindir;  // empty: pg_config --bindir, else newest /usr/lib/postgresql/*/bin
+  // Folder with mariadbd/mysqld, mariadb-install-db, mariadb, mariadb-backup;
+  // empty: PATH, then /usr/sbin and /usr/bin.
+  std::string mysql_bindir;
+  std::string run_as;            // server user when run as root; empty: "postgres", "mysql"
   Millis start_timeout{60'000};  // scratch server readiness deadline
   Millis restore_timeout{3'600'000};
   Millis check_timeout{300'000};  // per check statement
@@ -47,14 +50,15 @@ struct BackupConfig {
   std::string name;
   EngineKind engine = EngineKind::postgres;
   std::filesystem::path path;  // absolute; relative paths resolve against the plan's folder
-  std::string database;        // database restored into (postgres); default "restored"
+  std::string database;        // database restored into (postgres, mysql); default "restored"
   Objectives objectives;       // as written; plan::build applies plan defaults
   std::optional<Millis> restore_timeout;
   std::optional<int> restore_jobs;  // pg_restore -j; default: number of cores
   std::vector<std::string> roles;   // roles created before restoring (dumps that name owners)
   std::filesystem::path snapshot;   // expected state (drillproof snapshot); empty: none
   // The live source for narrowing fingerprint differences: a libpq
-  // connection string (postgres) or a database file (sqlite); empty: none.
+  // connection string (postgres), "socket=... database=... [user=...]"
+  // (mysql) or a database file (sqlite); empty: none.
   std::string source;
   // What moment the backup represents, for freshness: "dump" (the archive's
   // own header time), "file" (modification time) or a UTC timestamp.

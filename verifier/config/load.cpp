@@ -21,10 +21,9 @@ using detail::Need;
 using detail::Reader;
 
 constexpr std::string_view k_plan_where = "[plan]";
-constexpr std::string_view k_plan_keys[] = {"name",          "owner",           "rto",
-                                            "rpo",           "pg_bindir",       "run_as",
-                                            "start_timeout", "restore_timeout", "check_timeout",
-                                            "history",       "expect_every"};
+constexpr std::string_view k_plan_keys[] = {
+    "name",          "owner",           "rto",           "rpo",     "pg_bindir",    "run_as",
+    "start_timeout", "restore_timeout", "check_timeout", "history", "expect_every", "mysql_bindir"};
 constexpr std::size_t k_max_plan_bytes = std::size_t{16} << 20;
 
 PlanSettings read_plan(Reader& reader, const toml::table& root, const fs::path& base_dir) {
@@ -54,6 +53,8 @@ PlanSettings read_plan(Reader& reader, const toml::table& root, const fs::path& 
   out.objectives.rto = reader.duration(*table, "rto", k_plan_where, Need::optional);
   out.objectives.rpo = reader.duration(*table, "rpo", k_plan_where, Need::optional);
   out.pg_bindir = reader.string(*table, "pg_bindir", k_plan_where, Need::optional).value_or("");
+  out.mysql_bindir =
+      reader.string(*table, "mysql_bindir", k_plan_where, Need::optional).value_or("");
   out.run_as = reader.string(*table, "run_as", k_plan_where, Need::optional).value_or("");
   if (auto d = reader.duration(*table, "start_timeout", k_plan_where, Need::optional))
     out.start_timeout = *d;

@@ -59,11 +59,8 @@ std::optional<EngineKind> read_engine(Reader& reader, const toml::table& table) 
   SourcePos at = reader.pos(*table.get("engine"));
   auto kind = parse_engine_kind(*text);
   if (!kind) {
-    reader.report(at, fmt::format("unknown engine '{}'; expected postgres or sqlite", *text));
-    return std::nullopt;
-  }
-  if (*kind == EngineKind::mysql) {
-    reader.report(at, fmt::format("engine '{}' is not supported yet (postgres, sqlite)", *text));
+    reader.report(at,
+                  fmt::format("unknown engine '{}'; expected postgres, sqlite or mysql", *text));
     return std::nullopt;
   }
   return kind;
@@ -106,7 +103,8 @@ void read_database(Reader& reader, const toml::table& table, std::optional<Engin
   auto name = reader.string(table, "database", k_where, Need::optional);
   if (!name) return;
   if (engine == EngineKind::sqlite) {
-    reader.report(reader.key_pos(table, "database"), "'database' applies to postgres backups only");
+    reader.report(reader.key_pos(table, "database"),
+                  "'database' applies to postgres and mysql backups only");
     return;
   }
   SourcePos at = reader.pos(*table.get("database"));
@@ -137,7 +135,7 @@ void read_roles(Reader& reader, const toml::table& table, std::optional<EngineKi
                 BackupConfig& out) {
   auto roles = reader.string_list(table, "roles", k_where, Need::optional);
   if (!roles) return;
-  if (engine == EngineKind::sqlite) {
+  if (engine == EngineKind::sqlite || engine == EngineKind::mysql) {
     reader.report(reader.key_pos(table, "roles"), "'roles' applies to postgres backups only");
     return;
   }

@@ -387,7 +387,8 @@ Result<Schema> read_schema(Engine& engine) {
       schema = read_sqlite(engine);
       break;
     case EngineKind::mysql:
-      return make_error(Errc::unsupported, "catalog: mysql is not supported yet");
+      schema = detail::read_mysql(engine);
+      break;
   }
   if (schema) sort_schema(*schema);
   return schema;

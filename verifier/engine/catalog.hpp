@@ -59,7 +59,12 @@ struct Schema {
 };
 
 // Reads the whole user schema (system catalogs excluded). Errc::engine when a
-// catalog query fails.
+// catalog query fails. MySQL: the session's database, tables named without
+// a schema ("Track"), from information_schema.
 Result<Schema> read_schema(Engine& engine);
+
+namespace detail {
+Result<Schema> read_mysql(Engine& engine);  // catalog_mysql.cpp; unsorted
+}
 
 }  // namespace dp::engine

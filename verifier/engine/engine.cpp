@@ -5,6 +5,7 @@
 #include <charconv>
 
 #include "verifier/core/text.hpp"
+#include "verifier/engine/mysql/my_engine.hpp"
 #include "verifier/engine/postgres/pg_engine.hpp"
 #include "verifier/engine/sqlite/sqlite_engine.hpp"
 
@@ -53,9 +54,9 @@ Result<std::unique_ptr<Engine>> connect(const ConnectOptions& options) {
     case EngineKind::sqlite:
       return sqlite::open_read_only(options);
     case EngineKind::mysql:
-      break;
+      return mysql::connect(options);
   }
-  return make_error(Errc::unsupported, "engine 'mysql' is not supported yet");
+  return make_error(Errc::internal, "unknown engine kind");
 }
 
 }  // namespace dp::engine

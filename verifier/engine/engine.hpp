@@ -1,6 +1,6 @@
 #pragma once
 // The narrow database interface checks are written against (CONVENTIONS §6).
-// Only the adapter folders include libpq-fe.h / sqlite3.h.
+// Only the adapter folders include libpq-fe.h / mysql.h / sqlite3.h.
 //
 // An Engine is one read-only session: used by one thread at a time. Values
 // come back as text exactly as the database prints them; NULL is nullopt.
@@ -53,7 +53,8 @@ class Engine {
   // is \N; in values, backslash, TAB, LF and CR are written \\, \t, \n
   // and \r; the line carries no trailing newline. Values are the engine's own
   // text output under the session's normalising settings (UTC, ISO dates,
-  // extra_float_digits=3, bytea hex); SQLite blobs are \\x<hex>.
+  // extra_float_digits=3, bytea hex); SQLite blobs are \\x<hex>; MySQL
+  // binary strings are \\x<hex> and BIT(n) is n binary digits.
   using RowSink = std::function<void(std::string_view line)>;
   virtual Result<std::uint64_t> stream_rows(std::string_view select_sql, const RowSink& sink) = 0;
 };
@@ -79,9 +80,10 @@ struct ConnectOptions {
   // password comes only from PGPASSWORD or ~/.pgpass, never from a plan.
   std::string conninfo;
   std::string socket_dir;  // postgres: the unix socket directory
+  std::string socket;      // mysql: the unix socket file
   int port = 5432;
-  std::string user;      // postgres role
-  std::string database;  // postgres database, or the sqlite file path
+  std::string user;      // postgres role, mysql user (default root)
+  std::string database;  // postgres or mysql database, or the sqlite file path
   Millis connect_timeout{10'000};
   Millis statement_timeout{300'000};
 };

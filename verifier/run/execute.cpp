@@ -49,6 +49,20 @@ reports::RunReport execute(const plan::Plan& plan, const RunOptions& options) {
   }
   env.pg_binaries = &pg_binaries;
 
+  bool needs_my = std::any_of(plan.jobs.begin(), plan.jobs.end(),
+                              [](const auto& j) { return j.backup.engine == EngineKind::mysql; });
+  Result<drills::MyBinaries> my_binaries =
+      make_error(Errc::not_found, "no mysql backup in this plan");
+  if (needs_my) {
+    my_binaries = drills::find_my_binaries(plan.settings.mysql_bindir);
+    auto user = server_user(plan.run_as.empty() ? "mysql" : plan.run_as);
+    if (user)
+      env.my_run_as = *user;
+    else
+      my_binaries = Unexpected<Error>(std::move(user).error());
+  }
+  env.my_binaries = &my_binaries;
+
   std::vector<reports::BackupResult> results(plan.jobs.size());
   std::vector<unsigned char> started(plan.jobs.size(),
                                      0);  // not vector<bool>: written by several threads

@@ -271,11 +271,72 @@ TEST_F(SqliteIntegrityTest, OrphanRowIsAForeignKeyFinding) {
   EXPECT_EQ(out.objects[1].outcome, Outcome::passed);
 }
 
-TEST_F(SqliteIntegrityTest, UnsupportedEngineIsAnError) {
-  db.set_kind(EngineKind::mysql);
+// MySQL: CHECK TABLE ... EXTENDED per table, judged by its rows.
+class MyIntegrityTest : public ::testing::Test {
+ protected:
+  MyIntegrityTest() : db(EngineKind::mysql) {
+    db.set_tables({{"", "Album"}, {"", "Track"}});
+    db.on(check_sql("Album"), k_cols, {{"chinook.Album", "check", "status", "OK"}});
+    db.on(check_sql("Track"), k_cols, {{"chinook.Track", "check", "status", "OK"}});
+  }
+  static std::string check_sql(const std::string& table) {
+    return "CHECK TABLE \"" + table + "\" EXTENDED";
+  }
+  CheckOutcome run() { return make_check().run(CheckContext{db, "chinook"}); }
+  const std::vector<std::string> k_cols = {"Table", "Op", "Msg_type", "Msg_text"};
+  FakeEngine db;
+};
+
+TEST_F(MyIntegrityTest, CleanPasses) {
   auto out = run();
-  EXPECT_EQ(out.outcome, Outcome::error);
-  EXPECT_EQ(out.message, "integrity is not supported on mysql");
+  EXPECT_EQ(out.outcome, Outcome::passed) << out.message;
+  ASSERT_EQ(out.objects.size(), 2u);
+  EXPECT_EQ(out.objects[0].object, "table Album");
+  EXPECT_EQ(out.objects[1].object, "table Track");
+  EXPECT_EQ(out.observed, "2 objects checked, 0 failed, 0 in error");
+}
+
+// The statement succeeds; only its rows say the table is damaged.
+TEST_F(MyIntegrityTest, ErrorRowsAreFindings) {
+  db.on(check_sql("Track"), k_cols,
+        {{"chinook.Track", "check", "Warning", "InnoDB: The B-tree of index PRIMARY is corrupted."},
+         {"chinook.Track", "check", "error", "Corrupt"}});
+  auto out = run();
+  EXPECT_EQ(out.outcome, Outcome::failed);
+  EXPECT_EQ(out.objects[0].outcome, Outcome::passed);
+  const auto& o = out.objects[1];
+  EXPECT_EQ(o.outcome, Outcome::failed);
+  ASSERT_EQ(o.findings.size(), 2u);
+  EXPECT_EQ(o.findings[0].message, "warning: InnoDB: The B-tree of index PRIMARY is corrupted.");
+  EXPECT_EQ(o.findings[0].severity, Severity::warning);
+  EXPECT_EQ(o.findings[1].message, "error: Corrupt");
+  EXPECT_EQ(o.findings[1].severity, Severity::error);
+  EXPECT_EQ(o.message,
+            "table Track: 2 problems, first: warning: InnoDB: The B-tree of index PRIMARY is "
+            "corrupted.");
+}
+
+// A status other than OK fails even without error rows; no rows at all too.
+TEST_F(MyIntegrityTest, StatusOtherThanOkOrNoRowsFails) {
+  db.on(check_sql("Album"), k_cols, {{"chinook.Album", "check", "status", "Operation failed"}});
+  db.on(check_sql("Track"), k_cols, {});
+  auto out = run();
+  EXPECT_EQ(out.outcome, Outcome::failed);
+  EXPECT_EQ(out.objects[0].message, "table Album: status: Operation failed");
+  EXPECT_EQ(out.objects[1].message, "table Track: CHECK TABLE returned no rows");
+}
+
+TEST_F(MyIntegrityTest, CorruptedTableErrorIsAFindingOtherErrorsAreNot) {
+  db.on_engine_error(check_sql("Album"), "ERROR 1146 (42S02): Table 'chinook.Album' doesn't exist");
+  db.on_engine_error(check_sql("Track"),
+                     "ERROR 1877 (HY000): Table `chinook`.`Track` is corrupted. Please drop the "
+                     "table and recreate.");
+  auto out = run();
+  EXPECT_EQ(out.outcome, Outcome::failed);
+  EXPECT_EQ(out.objects[0].outcome, Outcome::error);
+  EXPECT_EQ(out.objects[1].outcome, Outcome::failed);
+  ASSERT_EQ(out.findings.size(), 1u);
+  EXPECT_EQ(out.findings[0].target, "table Track");
 }
 
 TEST(IntegrityKind, Info) {

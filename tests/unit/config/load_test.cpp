@@ -394,7 +394,8 @@ a = 1
   ASSERT_EQ(out.size(), 4u);
   EXPECT_EQ(out[0], at(3, 1,
                        "unknown key 'colour' in [plan]; expected one of: name, owner, rto, rpo, "
-                       "pg_bindir, run_as, start_timeout, restore_timeout, check_timeout"));
+                       "pg_bindir, run_as, start_timeout, restore_timeout, check_timeout, history, "
+                       "expect_every, mysql_bindir"));
   EXPECT_EQ(out[1], at(8, 1,
                        "unknown key 'compress' in [[backup]]; expected one of: name, engine, "
                        "path, database, rto, rpo, restore_timeout, restore_jobs, roles, check, "
@@ -622,12 +623,13 @@ algorithm = "xxh3"
   EXPECT_EQ(out[0], at(9, 8, "unknown check type 'checksum'; known types: query, row_count"));
 }
 
-TEST_F(LoadTest, UnknownAndUnsupportedEngines) {
+TEST_F(LoadTest, UnknownEngineIsAnErrorAndMysqlIsAccepted) {
   auto out = errors(with_head(R"(
 [[backup]]
 name = "a"
 engine = "mysql"
 path = "orders.dump"
+roles = ["app"]
 [[backup]]
 name = "b"
 engine = "oracle"
@@ -636,11 +638,11 @@ path = "orders.dump"
 name = "c"
 engine = "mariadb"
 path = "orders.dump"
+database = "shop"
 )"));
-  ASSERT_EQ(out.size(), 3u);
-  EXPECT_EQ(out[0], at(6, 10, "engine 'mysql' is not supported yet (postgres, sqlite)"));
-  EXPECT_EQ(out[1], at(10, 10, "unknown engine 'oracle'; expected postgres or sqlite"));
-  EXPECT_EQ(out[2], at(14, 10, "engine 'mariadb' is not supported yet (postgres, sqlite)"));
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0], at(8, 1, "'roles' applies to postgres backups only"));
+  EXPECT_EQ(out[1], at(11, 10, "unknown engine 'oracle'; expected postgres, sqlite or mysql"));
 }
 
 TEST_F(LoadTest, MissingRequiredKeys) {
@@ -736,7 +738,7 @@ database = "main"
 roles = ["app"]
 )"));
   ASSERT_EQ(out.size(), 2u);
-  EXPECT_EQ(out[0], at(8, 1, "'database' applies to postgres backups only"));
+  EXPECT_EQ(out[0], at(8, 1, "'database' applies to postgres and mysql backups only"));
   EXPECT_EQ(out[1], at(9, 1, "'roles' applies to postgres backups only"));
 }
 
