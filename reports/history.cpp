@@ -28,8 +28,10 @@ using detail::parse_history_line;
 const std::string k_zero_prev = detail::zero_prev();
 
 // The last line of the file (without its "\n"), read backwards in blocks
-// so a long history costs one block. Errc::invalid_input when the file does
-// not end in "\n": a cut-short write we must not chain onto.
+// so a long history costs one block; "" only for an empty file.
+// Errc::invalid_input when the file does not end in "\n" (a cut-short write)
+// or its last line is empty: we must not chain onto either, and an empty
+// last line must not restart the chain at seq 1.
 Result<std::string> read_last_line(int fd, off_t size) {
   std::string tail;
   off_t pos = size;
@@ -50,7 +52,9 @@ Result<std::string> read_last_line(int fd, off_t size) {
                       "the last line is incomplete (no newline at the end of the file)");
   tail.pop_back();
   auto nl = tail.rfind('\n');
-  return nl == std::string::npos ? tail : tail.substr(nl + 1);
+  std::string last = nl == std::string::npos ? tail : tail.substr(nl + 1);
+  if (last.empty()) return make_error(Errc::invalid_input, "the last line is empty");
+  return last;
 }
 
 Result<void> write_all(int fd, std::string_view data) {

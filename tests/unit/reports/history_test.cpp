@@ -398,6 +398,25 @@ TEST_F(HistoryFile, AppendRefusesAnUnparsableOrIncompleteLastLine) {
   EXPECT_EQ(read_text(file()), join(lines) + lines[1].substr(0, 30)) << "the file was changed";
 }
 
+TEST_F(HistoryFile, AppendRefusesAnEmptyLastLineRatherThanRestartingTheChain) {
+  auto lines = fill(2);
+  for (const std::string& tail : {std::string("\n"), std::string("\n\n")}) {
+    write_text(file(), join(lines) + tail);
+    auto a = append_history(dir(), entry(3));
+    ASSERT_FALSE(a) << "chained as seq " << a->seq;
+    EXPECT_EQ(a.error().code, Errc::invalid_input);
+    EXPECT_EQ(a.error().message,
+              file().string() + ": the last line is empty; refusing to chain onto it");
+    EXPECT_EQ(read_text(file()), join(lines) + tail) << "the file was changed";
+  }
+  // A file holding only "\n" is not empty either.
+  write_text(file(), "\n");
+  auto only = append_history(dir(), entry(1));
+  ASSERT_FALSE(only);
+  EXPECT_EQ(only.error().code, Errc::invalid_input);
+  EXPECT_EQ(read_text(file()), "\n");
+}
+
 TEST_F(HistoryFile, AppendChainsOntoALongLastLine) {
   HistoryEntry big = entry(1);
   for (int i = 0; i < 400; ++i)
