@@ -208,10 +208,11 @@ std::vector<CalendarDay> build_calendar(const RunReport& report, const HtmlOptio
   };
   // An interrupted run proves nothing for the backups it did not reach, so
   // it counts as an error unless it already failed (overall_status agrees);
-  // a run whose backups were all skipped exited 0 and counts as passed.
+  // a run whose backups were all skipped verified nothing: an error too, as
+  // `audit` and `status` count it.
   auto calendar_verdict = [](Status s, bool interrupted) {
     if (s == Status::failed) return Status::failed;
-    if (interrupted || s == Status::error) return Status::error;
+    if (interrupted || s == Status::error || s == Status::skipped) return Status::error;
     return Status::passed;
   };
   std::vector<Run> runs;

@@ -35,8 +35,10 @@ Result<std::vector<std::string>> write_reports(const RunReport& report,
                                                const std::filesystem::path& dir,
                                                const HtmlOptions& html);
 
-// Writes `content` to "<path>.tmp" and renames it over `path`, so a reader
-// never sees a half-written file.
+// Writes `content` to a unique "<path>.tmp.XXXXXX" in the same directory,
+// fsyncs it, renames it over `path` (mode 0644) and fsyncs the directory, so
+// a reader never sees a half-written file and concurrent writers never
+// publish each other's partial output. Errc::io naming the path.
 Result<void> write_atomically(const std::filesystem::path& path, std::string_view content);
 
 }  // namespace dp::reports

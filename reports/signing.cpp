@@ -73,7 +73,9 @@ bool is_ed25519(EVP_PKEY* key) { return EVP_PKEY_is_a(key, "ED25519") == 1; }
 // permission check is on the file actually opened (fstat), so a swap between
 // check and read cannot slip a group-readable key past us.
 Result<Fd> open_key_file(const fs::path& file, bool must_be_private) {
-  Fd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+  // O_NONBLOCK: opening a FIFO must not wait for a writer; anything but a
+  // regular file is refused below anyway.
+  Fd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
   if (!fd.valid()) {
     int err = errno;
     return make_error(
@@ -86,7 +88,7 @@ Result<Fd> open_key_file(const fs::path& file, bool must_be_private) {
                       fmt::format("key file {} is not a regular file", file.string()));
   if (must_be_private && (st.st_mode & 077) != 0)
     return make_error(Errc::invalid_input,
-                      fmt::format("private key {} is readable by group or others (mode {:04o}); "
+                      fmt::format("private key {} is accessible by group or others (mode {:04o}); "
                                   "refusing to use it: run chmod 600 {}",
                                   file.string(), st.st_mode & 07777, file.string()));
   if (st.st_size > static_cast<off_t>(k_max_key_file))
@@ -110,6 +112,10 @@ Result<void> read_all(int fd, const fs::path& file, std::string& out) {
   OPENSSL_cleanse(chunk, sizeof chunk);
   return {};
 }
+
+// OpenSSL's default for an encrypted PEM key is to prompt on the terminal,
+// which would hang a cron job or CI step; refuse instead.
+int no_passphrase(char*, int, int, void*) { return -1; }
 
 Bio memory_bio(std::string_view bytes) {
   Bio bio(BIO_new_mem_buf(bytes.data(), static_cast<int>(bytes.size())));
@@ -167,11 +173,12 @@ Result<SigningKey> SigningKey::load(const fs::path& file) {
   SecretBuffer pem;
   DP_TRY_VOID(read_all(fd->get(), file, pem.bytes()));
   Bio bio = memory_bio(pem.bytes());
-  Pkey key(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
+  Pkey key(PEM_read_bio_PrivateKey(bio.get(), nullptr, &no_passphrase, nullptr));
   if (!key)
     return make_error(Errc::invalid_input,
-                      fmt::format("{} is not a PEM private key (expected an unencrypted PKCS#8 "
-                                  "Ed25519 key, as `drillproof keygen` writes)",
+                      fmt::format("{} is not a PEM private key, or is encrypted (expected an "
+                                  "unencrypted PKCS#8 Ed25519 key, as `drillproof keygen` "
+                                  "writes)",
                                   file.string()));
   if (!is_ed25519(key.get()))
     return make_error(Errc::invalid_input,
@@ -209,7 +216,7 @@ Result<VerifyKey> VerifyKey::load(const fs::path& file) {
 
 Result<VerifyKey> VerifyKey::from_pem(std::string_view pem, std::string_view origin) {
   Bio bio = memory_bio(pem);
-  Pkey key(PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr));
+  Pkey key(PEM_read_bio_PUBKEY(bio.get(), nullptr, &no_passphrase, nullptr));
   if (!key)
     return make_error(Errc::invalid_input,
                       fmt::format("{} is not a PEM public key (expected \"-----BEGIN PUBLIC "

@@ -25,7 +25,7 @@ using Pkey = std::unique_ptr<EVP_PKEY, PkeyFree>;
 class SigningKey {
  public:
   // Reads a PEM Ed25519 private key. Refused with Errc::invalid_input when
-  // the file is readable by group or others (mode & 077), is not a regular
+  // the file is accessible by group or others (any bit of mode & 077), is not a regular
   // file, or holds anything but an Ed25519 private key; Errc::not_found when
   // missing. Messages name the file, never its content.
   static Result<SigningKey> load(const std::filesystem::path& file);

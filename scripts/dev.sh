@@ -21,7 +21,7 @@ packages=(
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   postgresql postgresql-contrib postgresql-client mariadb-server mariadb-backup sqlite3 gzip
   libxml2-utils clang-format
-  chromium python3-yaml openssl coreutils
+  chromium python3-yaml openssl coreutils systemd
 )
 
 install_missing() {

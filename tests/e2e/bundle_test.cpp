@@ -282,12 +282,42 @@ TEST_F(Bundle, GroupReadableKeyIsRefused) {
   auto run = run_cli({"run", (dir() / "plan.toml").string(), "--out", (dir() / "loose").string(),
                       "--sign-key", key.string()});
   EXPECT_EQ(run.exit_code, 2);
-  EXPECT_NE(run.err.find(key.string() + " is readable by group or others (mode 0640)"),
+  EXPECT_NE(run.err.find(key.string() + " is accessible by group or others (mode 0640)"),
             std::string::npos)
       << run.err;
   EXPECT_FALSE(fs::exists(dir() / "loose"));  // nothing ran
   std::string body = std::string(trim(split(read_text(key), '\n').at(1)));
   EXPECT_EQ((run.out + run.err).find(body), std::string::npos);
+}
+
+// An encrypted key must be refused, never prompt for a pass phrase (which
+// would hang a cron job), and a FIFO must not block the open.
+TEST_F(Bundle, EncryptedKeyAndFifoAreRefusedWithoutWaiting) {
+  fs::path encrypted = dir() / "encrypted.key";
+  auto made = run_tool({"openssl", "genpkey", "-algorithm", "ed25519", "-aes256", "-pass",
+                        "pass:secret", "-out", encrypted.string()},
+                       dir());
+  ASSERT_EQ(made.code, 0) << made.out;
+  ::chmod(encrypted.c_str(), 0600);
+  auto run = run_cli({"run", (dir() / "plan.toml").string(), "--out", (dir() / "enc").string(),
+                      "--sign-key", encrypted.string()},
+                     {}, std::chrono::seconds(20));
+  EXPECT_EQ(run.exit_code, 2) << run.out << run.err;
+  EXPECT_NE(run.err.find(encrypted.string() + " is not a PEM private key, or is encrypted"),
+            std::string::npos)
+      << run.err;
+  EXPECT_EQ(run.err.find("pass phrase"), std::string::npos) << run.err;
+
+  fs::path fifo = dir() / "fifo.key";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  auto blocked = run_cli({"run", (dir() / "plan.toml").string(), "--out", (dir() / "fifo").string(),
+                          "--sign-key", fifo.string()},
+                         {}, std::chrono::seconds(20));
+  EXPECT_EQ(blocked.exit_code, 2) << blocked.err;
+  EXPECT_NE(blocked.err.find(fifo.string() + " is not a regular file"), std::string::npos)
+      << blocked.err;
+  auto verify_fifo = verify(dir() / "run", fifo);
+  EXPECT_EQ(verify_fifo.exit_code, 2) << verify_fifo.err;
 }
 
 TEST_F(Bundle, RequireSignatureWithoutKeyExitsTwo) {

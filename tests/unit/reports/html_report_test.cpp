@@ -371,6 +371,22 @@ TEST(HtmlCalendar, DailyScheduleMarksMissedDaysAndNoDataBeforeFirstRun) {
 
 // Weekly schedule: runs on Nov 1 and 8, then this run on Nov 21. The days
 // after Nov 15 (8 + 7 days) lie in an overdue gap; those before it do not.
+// A run whose backups were all skipped verified nothing: the calendar counts
+// it as an error, as audit and status do, never as a green day.
+TEST(HtmlCalendar, AllSkippedRunIsAnErrorDay) {
+  const RunReport r = make_report();
+  std::vector<HistoryEntry> history(1);
+  history[0].started = r.started - days(1);
+  history[0].verdict = Status::skipped;
+  HtmlOptions o;
+  o.history = history;
+  o.calendar_days = 2;
+  const auto cal = detail::build_calendar(r, o);
+  ASSERT_EQ(cal.size(), 2U);
+  EXPECT_EQ(cal[0].state, DayState::error);
+  EXPECT_EQ(cal[0].error, 1);
+}
+
 TEST(HtmlCalendar, WeeklyScheduleMarksOnlyDaysInsideAnOverdueGap) {
   RunReport r = make_report();
   std::vector<HistoryEntry> history(2);

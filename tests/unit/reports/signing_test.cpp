@@ -95,7 +95,7 @@ TEST_F(Signing, GroupOrWorldReadablePrivateKeyIsRefused) {
     ASSERT_FALSE(key.has_value()) << std::oct << mode;
     EXPECT_EQ(key.error().code, Errc::invalid_input);
     EXPECT_NE(
-        key.error().message.find(m_pair.private_key.string() + " is readable by group or others"),
+        key.error().message.find(m_pair.private_key.string() + " is accessible by group or others"),
         std::string::npos)
         << key.error().message;
     EXPECT_NE(key.error().message.find("chmod 600"), std::string::npos);
