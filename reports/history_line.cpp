@@ -95,10 +95,29 @@ Result<Status> status_field(const Json& j, const char* key) {
   return make_error(Errc::invalid_input, fmt::format("\"{}\": unknown status \"{}\"", key, *text));
 }
 
+// Only the form history_line() writes, "YYYY-MM-DDTHH:MM:SSZ" (not the epoch
+// seconds or date-only forms parse_timestamp also accepts), with a year in
+// k_first_year..k_last_year. The range is checked before parse_timestamp
+// converts to nanoseconds, where a far year (9999) would overflow.
+constexpr int k_first_year = 1970;
+constexpr int k_last_year = 2200;
+
 Result<TimePoint> time_field(const Json& j, const char* key) {
   auto text = text_field(j, key);
   if (!text) return Unexpected<Error>(std::move(text).error());
-  auto t = parse_timestamp(*text);
+  constexpr std::string_view k_shape = "dddd-dd-ddTdd:dd:ddZ";
+  const std::string& s = *text;
+  bool shaped = s.size() == k_shape.size();
+  for (std::size_t i = 0; shaped && i < s.size(); ++i)
+    shaped = k_shape[i] == 'd' ? s[i] >= '0' && s[i] <= '9' : s[i] == k_shape[i];
+  if (!shaped)
+    return make_error(Errc::invalid_input,
+                      fmt::format("\"{}\" is not a UTC time YYYY-MM-DDTHH:MM:SSZ", key));
+  int year = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+  if (year < k_first_year || year > k_last_year)
+    return make_error(Errc::invalid_input, fmt::format("{} {} is out of range (years {} to {})",
+                                                       key, s, k_first_year, k_last_year));
+  auto t = parse_timestamp(s);
   if (!t) return make_error(Errc::invalid_input, fmt::format("\"{}\": {}", key, t.error().message));
   return *t;
 }

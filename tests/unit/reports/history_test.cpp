@@ -355,6 +355,61 @@ TEST_F(HistoryFile, WrongFormatOrTypesAreNotHistoryLines) {
                 "drillproof reads"}));
 }
 
+// Replaces the value of "started" or "finished" (a 20-character string) in a line.
+std::string with_time(std::string line, const std::string& key, const std::string& value) {
+  std::string k = "\"" + key + "\":\"";
+  auto at_value = line.find(k) + k.size();
+  return line.replace(at_value, 20, value);
+}
+
+TEST_F(HistoryFile, OutOfRangeTimesAreRejectedBeforeConversion) {
+  // Before the range check these reached parse_timestamp, whose conversion
+  // to nanoseconds overflows (UBSan: signed integer overflow).
+  auto lines = fill(4);
+  lines[0] = with_time(lines[0], "started", "9999-12-31T23:59:59Z");
+  lines[1] = with_time(lines[1], "finished", "2201-01-01T00:00:00Z");
+  lines[2] = with_time(lines[2], "started", "1969-12-31T23:59:59Z");
+  write_text(file(), join(lines));
+  History h = read();
+  EXPECT_EQ(messages(h),
+            (std::vector<std::string>{
+                "line 1: not a history line: started 9999-12-31T23:59:59Z is out of range "
+                "(years 1970 to 2200)",
+                "line 2: not a history line: finished 2201-01-01T00:00:00Z is out of range "
+                "(years 1970 to 2200)",
+                "line 3: not a history line: started 1969-12-31T23:59:59Z is out of range "
+                "(years 1970 to 2200)"}));
+  EXPECT_EQ(h.entries.size(), 1u);
+  // The edges of the range are accepted.
+  lines = lines_of(read_text(file()));
+  lines[0] = with_time(lines[0], "started", "2200-12-31T23:59:59Z");
+  lines[1] = with_time(lines[1], "finished", "1970-01-01T00:00:00Z");
+  write_text(file(), join(lines));
+  h = read();
+  ASSERT_GE(h.entries.size(), 2u) << ::testing::PrintToString(messages(h));
+  EXPECT_EQ(std::chrono::floor<std::chrono::days>(h.entries[1].finished).time_since_epoch().count(),
+            0);
+}
+
+TEST_F(HistoryFile, TimesAreStrictlyTheFormTheWriterWrites) {
+  // parse_timestamp also takes epoch seconds, date-only and offset forms; a
+  // history line holds only "YYYY-MM-DDTHH:MM:SSZ".
+  auto lines = fill(1);
+  for (std::string value :
+       {"999999999999", "2026-11-21", "2026-11-21 02:00:00", "2026-11-21T02:00:00+01:00",
+        "2026-11-21T02:00:00.5Z", "2026-11-21t02:00:00z", "+026-11-21T02:00:00Z"}) {
+    auto start = lines[0].find("\"started\":\"") + 11;
+    auto end = lines[0].find('"', start);
+    std::string line = lines[0];
+    line.replace(start, end - start, value);
+    write_text(file(), line + "\n");
+    EXPECT_EQ(messages(read()),
+              std::vector<std::string>{"line 1: not a history line: \"started\" is not a UTC "
+                                       "time YYYY-MM-DDTHH:MM:SSZ"})
+        << value;
+  }
+}
+
 TEST_F(HistoryFile, TruncatedLastLineIsReported) {
   auto lines = fill(3);
   std::string text = join(lines);
