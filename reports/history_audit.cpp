@@ -100,6 +100,8 @@ AuditReport audit_history(const History& history, const AuditOptions& options) {
   for (auto it = runs.rbegin(); it != runs.rend(); ++it)
     for (const auto& b : (*it)->backups) backup_named(audit.backups, b.name);
   for (const auto* run : runs) {
+    if (run->started > options.now + k_future_slack)
+      audit.future.push_back(FutureRun{run->seq, run->run_id, run->started});
     bool in_window = run->started >= audit.window_start;
     if (in_window) {
       ++audit.runs_in_window;
@@ -223,6 +225,14 @@ std::string render_audit_text(const AuditReport& a, std::string_view file) {
                        which.empty() ? "" : "  (" + which + ")");
   }
 
+  if (!a.future.empty()) {
+    out += fmt::format("\nruns starting in the future (clock skew?): {}\n", a.future.size());
+    for (const auto& f : a.future)
+      out += fmt::format("  seq {}  {}  {}, {} after now\n", f.seq, safe(f.run_id),
+                         format_utc(f.started),
+                         short_duration(std::chrono::duration_cast<Millis>(f.started - o.now)));
+  }
+
   if (!a.backups.empty()) {
     out += "\nbackups (runs in the window; last success over the whole history):\n";
     std::vector<std::vector<std::string>> rows = {
@@ -254,6 +264,9 @@ std::string render_audit_text(const AuditReport& a, std::string_view file) {
   if (!a.failed.empty())
     found.push_back(
         fmt::format("{} failed run{}", a.failed.size(), a.failed.size() == 1 ? "" : "s"));
+  if (!a.future.empty())
+    found.push_back(fmt::format("{} run{} starting in the future", a.future.size(),
+                                a.future.size() == 1 ? "" : "s"));
   out += "\nverdict: ";
   for (std::size_t i = 0; i < found.size(); ++i) out += (i ? ", " : "") + found[i];
   out += found.empty() ? "ok\n" : "\n";
@@ -330,6 +343,10 @@ std::string render_audit_json(const AuditReport& a, std::string_view file) {
       fj["backups"].push_back(Json{{"name", b.name}, {"status", status_name(b.status)}});
     j["failed_runs"].push_back(std::move(fj));
   }
+  j["future_runs"] = Json::array();
+  for (const auto& f : a.future)
+    j["future_runs"].push_back(
+        Json{{"seq", f.seq}, {"run_id", f.run_id}, {"started", format_utc(f.started)}});
   j["backups"] = Json::array();
   for (const auto& b : a.backups) {
     Json bj;

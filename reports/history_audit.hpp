@@ -44,6 +44,17 @@ struct FailedRun {
   std::vector<HistoryBackup> backups;  // those that did not pass
 };
 
+// A run that starts more than k_future_slack after `now`: a wrong clock on
+// the host that ran it or the one that reads the history. Its line is
+// valid, but its start cannot be trusted for ages or gaps.
+inline constexpr Millis k_future_slack{5 * 60'000};
+
+struct FutureRun {
+  std::uint64_t seq = 0;
+  std::string run_id;
+  TimePoint started{};
+};
+
 // Achieved RTO or RPO of one backup over the runs in the window, oldest first.
 struct Trend {
   std::optional<Millis> objective;  // the latest run's objective
@@ -76,10 +87,13 @@ struct AuditReport {
   std::vector<HistoryProblem> problems;  // the chain, whole file
   std::vector<MissedInterval> missed;
   std::vector<FailedRun> failed;
+  std::vector<FutureRun> future;     // whole history: starts after now + k_future_slack
   std::vector<BackupAudit> backups;  // the latest run's order, then older names
-  // Exit 0 for audit: an intact chain, at least one run, and no missed
-  // interval or failed run in the window.
-  bool clean() const { return entries > 0 && problems.empty() && missed.empty() && failed.empty(); }
+  // Exit 0 for audit: an intact chain, at least one run, no missed
+  // interval or failed run in the window, and no run starting in the future.
+  bool clean() const {
+    return entries > 0 && problems.empty() && missed.empty() && failed.empty() && future.empty();
+  }
 };
 
 AuditReport audit_history(const History& history, const AuditOptions& options);
@@ -106,7 +120,9 @@ struct StatusOptions {
 // OK: the last run passed and started within max_age. WARNING: it passed
 // but started longer ago than max_age. CRITICAL: it failed, errored, was
 // skipped or interrupted; or it started more than 2 x max_age ago; or the
-// chain is broken. UNKNOWN: no runs recorded. The last run is the latest start.
+// chain is broken. A last run that passed but starts more than
+// k_future_slack after now is WARNING ("starts in the future (clock skew?)"),
+// never OK. UNKNOWN: no runs recorded. The last run is the latest start.
 NagiosStatus nagios_status(const History& history, const StatusOptions& options);
 // "DRILLPROOF UNKNOWN - <why>" for when there is nothing to evaluate.
 NagiosStatus nagios_unknown(std::string_view why);

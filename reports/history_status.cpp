@@ -86,8 +86,15 @@ NagiosStatus nagios_status(const History& history, const StatusOptions& options)
   if (last) {
     Millis age = std::max(Millis(0), duration_cast<Millis>(options.now - last->started));
     std::string verdict = last->interrupted ? "was interrupted" : status_name(last->verdict);
+    // A wrong clock must not read as a fresh, healthy run (age would be 0).
+    bool future = last->started > options.now + k_future_slack;
     std::string text =
-        fmt::format("plan '{}' last run {} {} ago", last->plan_name, verdict, age_text(age));
+        future
+            ? fmt::format(
+                  "plan '{}' last run {}; last run starts in the future (clock skew?): "
+                  "started {}, now {}",
+                  last->plan_name, verdict, format_utc(last->started), format_utc(options.now))
+            : fmt::format("plan '{}' last run {} {} ago", last->plan_name, verdict, age_text(age));
     if (!passed(*last)) {
       raise(NagiosState::critical);
       std::string which;
@@ -96,6 +103,8 @@ NagiosStatus nagios_status(const History& history, const StatusOptions& options)
           which +=
               fmt::format("{}{} {}", which.empty() ? ": " : ", ", b.name, status_name(b.status));
       text += which;
+    } else if (future) {
+      raise(NagiosState::warning);
     } else if (age > 2 * options.max_age) {
       raise(NagiosState::critical);
       text += fmt::format(", more than twice --max-age {}", format_duration(options.max_age));

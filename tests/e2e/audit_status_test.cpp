@@ -281,6 +281,23 @@ TEST_F(AuditStatus, StatusUnknown) {
   }
 }
 
+TEST_F(AuditStatus, RunStartingInTheFutureIsWarningAndAnAuditFinding) {
+  write(history_lines(nightly(1, 3)));  // the last run starts 2026-11-03T02:00:00Z
+  auto s = status("2026-11-02T12:00:00Z");
+  EXPECT_EQ(s.exit_code, 1) << s.out << s.err;
+  EXPECT_EQ(s.out.rfind("DRILLPROOF WARNING - plan 'shop' last run passed; last run starts in the "
+                        "future (clock skew?): started 2026-11-03T02:00:00Z, now "
+                        "2026-11-02T12:00:00Z (run 20261103T020000Z-00000003, seq 3) | ",
+                        0),
+            0u)
+      << s.out;
+  auto a = audit("2026-11-02T12:00:00Z");
+  EXPECT_EQ(a.exit_code, 1) << a.out << a.err;
+  EXPECT_HAS(a.out,
+             "\nruns starting in the future (clock skew?): 1\n"
+             "  seq 3  20261103T020000Z-00000003  2026-11-03T02:00:00Z, 14h after now\n");
+}
+
 TEST_F(AuditStatus, PrometheusTextfile) {
   auto runs = nightly(1, 3);
   runs[2].verdict = "failed";

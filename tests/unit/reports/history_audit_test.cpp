@@ -251,6 +251,44 @@ TEST(NagiosStatus, StaleFailedAndBroken) {
             "problem); plan 'shop' last run passed 59m57s ago (run run-3, seq 3)");
 }
 
+TEST(NagiosStatus, LastRunInTheFutureIsAWarningNotOk) {
+  History h = nightly(3);  // the last run starts 2026-11-04T02:00:03Z
+  NagiosStatus s = nagios_status(h, status_options(day(3, -1h)));
+  EXPECT_EQ(s.state, NagiosState::warning) << s.line;
+  EXPECT_EQ(s.line.rfind("DRILLPROOF WARNING - plan 'shop' last run passed; last run starts in "
+                         "the future (clock skew?): started 2026-11-04T02:00:03Z, now "
+                         "2026-11-04T01:00:00Z (run run-3, seq 3) | age=0s;",
+                         0),
+            0u)
+      << s.line;
+  // Within the 5 minutes of slack: OK.
+  EXPECT_EQ(nagios_status(h, status_options(day(3, -4min))).state, NagiosState::ok);
+  // A failed run in the future stays CRITICAL.
+  h.entries.back().verdict = Status::failed;
+  EXPECT_EQ(nagios_status(h, status_options(day(3, -1h))).state, NagiosState::critical);
+}
+
+TEST(HistoryAudit, RunsInTheFutureAreListedAndNotClean) {
+  History h = nightly(3);
+  AuditReport a = audit_history(h, options(day(2, 1h)));  // run 3 starts 1d after now
+  EXPECT_FALSE(a.clean());
+  ASSERT_EQ(a.future.size(), 1u);
+  EXPECT_EQ(a.future[0].seq, 3u);
+  std::string text = render_audit_text(a, "h");
+  EXPECT_NE(text.find("\nruns starting in the future (clock skew?): 1\n"
+                      "  seq 3  run-3  2026-11-04T02:00:03Z, 23h after now\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("\nverdict: 1 run starting in the future\n"), std::string::npos) << text;
+  auto j = nlohmann::json::parse(render_audit_json(a, "h"));
+  EXPECT_EQ(j["ok"], false);
+  EXPECT_EQ(
+      j["future_runs"],
+      nlohmann::json::parse(R"([{"seq":3,"run_id":"run-3","started":"2026-11-04T02:00:03Z"}])"));
+  // Within the slack it is clean.
+  EXPECT_TRUE(audit_history(h, options(day(3, 3s - 5min))).clean());
+}
+
 TEST(NagiosStatus, UnknownWithoutRuns) {
   auto s = nagios_status(History{}, status_options(day(1)));
   EXPECT_EQ(s.state, NagiosState::unknown);
