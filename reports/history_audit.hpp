@@ -16,6 +16,11 @@
 
 namespace dp::reports {
 
+// The longest --since, --expect-every and --max-age accepted: 100 years of
+// 365.25 days. Longer ones would overflow the nanosecond time_point
+// arithmetic (now - since, 2 x max_age), so the commands refuse them.
+inline constexpr Millis k_max_option_duration{36'525LL * 86'400'000};  // 36525 days
+
 struct AuditOptions {
   Millis expect_every{24 * 3'600'000};  // the schedule; > 0
   Millis since{35LL * 24 * 3'600'000};  // the window: runs started after now - since

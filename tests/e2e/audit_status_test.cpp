@@ -207,6 +207,31 @@ TEST_F(AuditStatus, AuditUsageErrors) {
   EXPECT_EQ(run_cli({"audit"}).exit_code, 2);
 }
 
+TEST_F(AuditStatus, DurationsOverAHundredYearsAreUsageErrors) {
+  // Before: --since 400000d overflowed the nanosecond arithmetic and printed
+  // a window starting in 2100.
+  write(history_lines(nightly(1, 3)));
+  auto since = audit("2026-11-03T09:00:00Z", {"--since", "400000d"});
+  EXPECT_EQ(since.exit_code, 2) << since.out << since.err;
+  EXPECT_EQ(since.out, "");
+  EXPECT_EQ(since.err, "drillproof audit: --since 400000d is longer than 100 years\n");
+  auto every = audit("2026-11-03T09:00:00Z", {"--expect-every", "36526d"});
+  EXPECT_EQ(every.exit_code, 2) << every.out << every.err;
+  EXPECT_EQ(every.err, "drillproof audit: --expect-every 36526d is longer than 100 years\n");
+  // 100 years exactly is accepted.
+  auto longest = audit("2026-11-03T09:00:00Z", {"--since", "36525d"});
+  EXPECT_EQ(longest.exit_code, 0) << longest.out << longest.err;
+  EXPECT_HAS(longest.out, "window 1926-11-03T09:00:00Z to 2026-11-03T09:00:00Z");
+
+  auto age =
+      run_cli({"status", dir().string(), "--max-age", "400000d", "--now", "2026-11-03T09:00:00Z"});
+  EXPECT_EQ(age.exit_code, 3) << age.out << age.err;
+  EXPECT_EQ(age.out, "DRILLPROOF UNKNOWN - --max-age 400000d is longer than 100 years\n");
+  auto ok =
+      run_cli({"status", dir().string(), "--max-age", "36525d", "--now", "2026-11-03T09:00:00Z"});
+  EXPECT_EQ(ok.exit_code, 0) << ok.out << ok.err;
+}
+
 TEST_F(AuditStatus, StatusOk) {
   write(history_lines(nightly(1, 3)));
   auto r = status("2026-11-03T05:12:00Z");

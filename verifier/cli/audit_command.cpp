@@ -36,6 +36,10 @@ int audit_command(const AuditArgs& args) {
   if (every->count() <= 0) return usage("--expect-every must be longer than 0s");
   auto since = parse_duration(args.since);
   if (!since) return usage("--since: " + since.error().message);
+  if (*every > reports::k_max_option_duration)
+    return usage(fmt::format("--expect-every {} is longer than 100 years", args.expect_every));
+  if (*since > reports::k_max_option_duration)
+    return usage(fmt::format("--since {} is longer than 100 years", args.since));
   options.expect_every = *every;
   options.since = *since;
   options.now = std::chrono::system_clock::now();

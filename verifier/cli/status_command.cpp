@@ -55,6 +55,8 @@ int status_command(const StatusArgs& args) {
   auto max_age = parse_duration(args.max_age);
   if (!max_age) return unknown("--max-age: " + max_age.error().message);
   if (max_age->count() <= 0) return unknown("--max-age must be longer than 0s");
+  if (*max_age > reports::k_max_option_duration)
+    return unknown(fmt::format("--max-age {} is longer than 100 years", args.max_age));
   reports::StatusOptions options;
   options.max_age = *max_age;
   options.now = std::chrono::system_clock::now();
