@@ -323,6 +323,41 @@ TEST_F(AuditStatus, RunStartingInTheFutureIsWarningAndAnAuditFinding) {
              "  seq 3  20261103T020000Z-00000003  2026-11-03T02:00:00Z, 14h after now\n");
 }
 
+TEST_F(AuditStatus, StatusRepeatedOptionsTakeTheLastAndNeverExitTwo) {
+  // Before: CLI11 refused a repeated option ("At Most 1 required") with exit
+  // 2, which a monitoring system reads as CRITICAL.
+  write(history_lines(nightly(1, 3)));  // the last run starts 2026-11-03T02:00:00Z
+  auto r = run_cli({"status", dir().string(), "--max-age", "1h", "--max-age", "2h", "--now",
+                    "2026-11-03T01:00:00Z", "--now", "2026-11-03T03:30:00Z"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(r.out.rfind("DRILLPROOF OK - plan 'shop' last run passed 1h30m ago (run ", 0), 0u)
+      << r.out;
+  fs::path a = m_dir->path() / "a.prom", b = m_dir->path() / "b.prom";
+  auto prom = run_cli({"status", dir().string(), "--max-age=2h", "--max-age=1h", "--prometheus",
+                       a.string(), "--prometheus", b.string(), "--now", "2026-11-03T03:30:00Z"});
+  EXPECT_EQ(prom.exit_code, 1) << prom.out << prom.err;
+  EXPECT_EQ(prom.out.rfind("DRILLPROOF WARNING - plan 'shop' last run passed 1h30m ago, more than "
+                           "--max-age 1h (run ",
+                           0),
+            0u)
+      << prom.out;
+  EXPECT_FALSE(fs::exists(a));
+  EXPECT_TRUE(fs::exists(b));
+  for (std::vector<std::string> args :
+       {std::vector<std::string>{"status", dir().string(), "--max-age", "1h", "--max-age"},
+        {"status", dir().string(), "--max-age", "26h", "--prometheus", "--prometheus"},
+        {"status", dir().string(), dir().string(), "--max-age", "26h"},
+        {"status", dir().string(), "--max-age", "26h", "--now", "2026-11-03T03:30:00Z", "--now"},
+        {"status", dir().string(), "--max-age", "26h", "--", "-x"},
+        {"status", dir().string(), "--max-age=26h=1h"},
+        {"status", dir().string(), "--version"}}) {
+    auto u = run_cli(args);
+    EXPECT_EQ(u.exit_code, 3) << ::testing::PrintToString(args) << u.out << u.err;
+    EXPECT_EQ(u.out.rfind("DRILLPROOF UNKNOWN - ", 0), 0u) << u.out;
+    EXPECT_EQ(std::count(u.out.begin(), u.out.end(), '\n'), 1) << u.out;
+  }
+}
+
 TEST_F(AuditStatus, PrometheusTextfile) {
   auto runs = nightly(1, 3);
   runs[2].verdict = "failed";

@@ -5,7 +5,10 @@
 // 1 WARNING, 2 CRITICAL, 3 UNKNOWN. A usage error is UNKNOWN (3), as the
 // plugin guidelines ask, not 2: a monitoring system would read 2 as
 // "backups are broken". So every option is parsed here rather than by
-// CLI11, whose errors exit 2 before this command runs.
+// CLI11, whose errors exit 2 before this command runs: extras are allowed,
+// every option takes 0 or 1 value, and a repeated option takes the last
+// value (TakeLast) instead of failing "At Most 1 required". The only CLI11
+// exit left is --help/-h, which prints the help and exits 0.
 #include <fmt/format.h>
 
 #include <filesystem>
@@ -102,15 +105,18 @@ Runner setup_status(CLI::App& sub) {
                  "required: WARNING when the last run started longer ago than this, CRITICAL "
                  "at twice it (e.g. 26h for nightly runs)")
       ->type_name("DURATION")
-      ->expected(0, 1);
+      ->expected(0, 1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   sub.add_option("--prometheus", args->prometheus,
                  "also write node_exporter textfile metrics to FILE (atomically, via FILE.tmp)")
       ->type_name("FILE")
-      ->expected(0, 1);
+      ->expected(0, 1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   // Hidden (empty group): for tests, which need a fixed clock.
   sub.add_option("--now", args->now, "for testing: evaluate as if it were TIMESTAMP")
       ->type_name("TIMESTAMP")
       ->expected(0, 1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast)
       ->group("");
   sub.footer(
       "exit codes (Nagios plugin API): 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (no history, "
