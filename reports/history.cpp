@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <sstream>
 
@@ -136,6 +137,11 @@ Result<HistoryEntry> append_history(const fs::path& dir, HistoryEntry entry) {
                   fmt::format("the last line is not a history line ({}); refusing to chain onto "
                               "it\nhint: run `drillproof audit {}` to see what happened to it",
                               previous.error().message, dir.string()));
+    if (previous->seq == std::numeric_limits<std::uint64_t>::max())
+      return fail(Errc::invalid_input,
+                  fmt::format("the last line's seq is {}, the largest there is; refusing to chain "
+                              "onto it",
+                              previous->seq));
     entry.seq = previous->seq + 1;
     entry.prev = line_digest(*last);
   }
@@ -170,19 +176,27 @@ std::string plural(std::uint64_t n, const char* one, const char* many) {
 // Order: seq must rise by one from 1. A missing seq found elsewhere in the
 // file is a reordering; one found nowhere was deleted, unless unparsable
 // lines stand in its place (those are reported on their own).
+// The seqs in a gap are counted by binary search in the sorted distinct
+// seqs, O(log n) per line however large the jump; `high` may be
+// UINT64_MAX, so nothing here computes high + 1.
 void check_order(const std::vector<Line>& lines,
                  const std::map<std::uint64_t, std::vector<std::size_t>>& by_seq,
                  std::vector<HistoryProblem>& problems) {
+  std::vector<std::uint64_t> seqs;
+  seqs.reserve(by_seq.size());
+  for (const auto& [s, where] : by_seq) seqs.push_back(s);
   std::uint64_t high = 0;
   std::size_t high_line = 0, previous_line = 0;
   for (const auto& l : lines) {
     if (!l.entry) continue;
     std::uint64_t seq = l.entry->seq;
     std::size_t n = l.number;
-    if (seq > high + 1) {
-      std::uint64_t moved = 0, first_moved = 0;
-      for (std::uint64_t s = high + 1; s < seq && s - high <= 100000; ++s)
-        if (by_seq.count(s) && !moved++) first_moved = s;
+    if (seq > high && seq - high > 1) {
+      // Seqs strictly between high and seq found elsewhere in the file.
+      auto from = std::upper_bound(seqs.begin(), seqs.end(), high);
+      auto to = std::lower_bound(from, seqs.end(), seq);
+      auto moved = static_cast<std::uint64_t>(to - from);
+      std::uint64_t first_moved = moved > 0 ? *from : 0;
       std::uint64_t unparsable = n - previous_line - 1;
       std::uint64_t missing = seq - high - 1 - moved;
       std::uint64_t deleted = missing - std::min(missing, unparsable);

@@ -410,6 +410,62 @@ TEST_F(HistoryFile, TimesAreStrictlyTheFormTheWriterWrites) {
   }
 }
 
+// Replaces "seq":<from> with "seq":<to> in a line.
+std::string with_seq(std::string line, std::uint64_t from, const std::string& to) {
+  std::string k = "\"seq\":" + std::to_string(from) + ",";
+  return line.replace(line.find(k), k.size(), "\"seq\":" + to + ",");
+}
+
+TEST_F(HistoryFile, HugeSeqJumpCountsMovedLinesBeyondAnyScanLimit) {
+  // The old per-seq scan stopped 100,000 seqs into a gap, so a seq further
+  // on was counted as deleted rather than moved.
+  auto lines = fill(3);
+  lines[1] = with_seq(lines[1], 2, "200002");
+  lines[2] = with_seq(lines[2], 3, "200001");
+  write_text(file(), join(lines));
+  EXPECT_EQ(messages(read()),
+            (std::vector<std::string>{
+                "line 2: seq 200002 follows seq 1: 199999 lines deleted before it",
+                "line 2: seq 200002 comes before seq 200001 (line 3): lines were reordered",
+                "line 3: seq 200001 comes after seq 200002 (line 2): lines were reordered",
+                "line 3: edited: its sha256 does not match the prev recorded in line 2 (seq "
+                "200002)"}));
+  lines[2] = with_seq(lines[2], 200001, "18446744073709551614");
+  write_text(file(), join(lines));
+  EXPECT_EQ(messages(read()),
+            (std::vector<std::string>{
+                "line 2: seq 200002 follows seq 1: 200000 lines deleted before it",
+                "line 3: seq 18446744073709551614 follows seq 200002: 18446744073709351611 lines "
+                "deleted before it"}));
+}
+
+TEST_F(HistoryFile, SeqAtUint64MaxDoesNotWrap) {
+  // Before: high + 1 wrapped to 0, so seq 5 after seq 2^64-1 read as a gap
+  // of "5 lines deleted".
+  auto lines = fill(2);
+  lines[0] = with_seq(lines[0], 1, "18446744073709551615");
+  lines[1] = with_seq(lines[1], 2, "5");
+  write_text(file(), join(lines));
+  EXPECT_EQ(messages(read()),
+            (std::vector<std::string>{
+                "line 1: chain does not start at seq 1 (this is seq 18446744073709551615): "
+                "18446744073709551613 earlier lines deleted",
+                "line 1: seq 18446744073709551615 comes before seq 5 (line 2): lines were "
+                "reordered",
+                "line 2: seq 5 comes after seq 18446744073709551615 (line 1): lines were "
+                "reordered"}));
+  // No line can follow seq 2^64-1: append refuses rather than write seq 0.
+  write_text(file(), lines[0] + "\n");
+  auto a = append_history(dir(), entry(3));
+  ASSERT_FALSE(a);
+  EXPECT_EQ(a.error().code, Errc::invalid_input);
+  EXPECT_EQ(a.error().message,
+            file().string() +
+                ": the last line's seq is 18446744073709551615, the largest there is; refusing "
+                "to chain onto it");
+  EXPECT_EQ(read_text(file()), lines[0] + "\n");
+}
+
 TEST_F(HistoryFile, TruncatedLastLineIsReported) {
   auto lines = fill(3);
   std::string text = join(lines);
