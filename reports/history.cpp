@@ -11,12 +11,12 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <limits>
 #include <map>
-#include <sstream>
+#include <thread>
 
 #include "reports/history_line.hpp"
+#include "verifier/core/duration.hpp"
 #include "verifier/core/fd.hpp"
 #include "verifier/core/text.hpp"
 
@@ -68,6 +68,24 @@ Result<void> write_all(int fd, std::string_view data) {
   return {};
 }
 
+// flock(operation | LOCK_NB), polled every k_history_lock_poll until
+// `timeout` has passed: a plain blocking flock would hang a run (or a
+// monitoring check) forever behind a stuck holder.
+Result<void> lock_within(int fd, int operation, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    if (::flock(fd, operation | LOCK_NB) == 0) return {};
+    if (errno == EINTR) continue;
+    if (errno != EWOULDBLOCK)
+      return make_error(Errc::io, fmt::format("cannot lock: {}", std::strerror(errno)));
+    if (std::chrono::steady_clock::now() >= deadline)
+      return make_error(Errc::timeout,
+                        fmt::format("still locked by another drillproof after {}; gave up",
+                                    format_duration(timeout)));
+    std::this_thread::sleep_for(k_history_lock_poll);
+  }
+}
+
 std::optional<Millis> objective(const std::vector<ObjectiveResult>& objectives, const char* name,
                                 bool achieved) {
   for (const auto& o : objectives)
@@ -105,7 +123,8 @@ HistoryEntry history_entry(const RunReport& report, std::string manifest_digest,
   return e;
 }
 
-Result<HistoryEntry> append_history(const fs::path& dir, HistoryEntry entry) {
+Result<HistoryEntry> append_history(const fs::path& dir, HistoryEntry entry,
+                                    std::chrono::milliseconds lock_timeout) {
   fs::path file = dir / k_history_file;
   auto fail = [&](Errc code, const std::string& why) {
     return make_error(code, fmt::format("{}: {}", file.string(), why));
@@ -117,10 +136,8 @@ Result<HistoryEntry> append_history(const fs::path& dir, HistoryEntry entry) {
   // locked descriptor, so no other run can append between read and write.
   Fd fd(::open(file.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0644));
   if (!fd.valid()) return fail(Errc::io, fmt::format("cannot open: {}", std::strerror(errno)));
-  int locked;
-  while ((locked = ::flock(fd.get(), LOCK_EX)) != 0 && errno == EINTR) {
-  }
-  if (locked != 0) return fail(Errc::io, fmt::format("cannot lock: {}", std::strerror(errno)));
+  if (auto locked = lock_within(fd.get(), LOCK_EX, lock_timeout); !locked)
+    return fail(locked.error().code, locked.error().message);
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0)
     return fail(Errc::io, fmt::format("cannot stat: {}", std::strerror(errno)));
@@ -259,18 +276,34 @@ void check_links(const std::vector<Line>& lines,
 
 }  // namespace
 
-Result<History> read_history(const fs::path& dir) {
+Result<History> read_history(const fs::path& dir, std::chrono::milliseconds lock_timeout) {
   fs::path file = dir / k_history_file;
-  std::error_code ec;
-  if (!fs::exists(file, ec) && !ec) return History{};
-  std::ifstream in(file, std::ios::binary);
-  if (!in.is_open() || fs::is_directory(file, ec))
-    return make_error(Errc::io,
-                      fmt::format("{}: cannot read: {}", file.string(), std::strerror(errno)));
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  if (in.bad()) return make_error(Errc::io, fmt::format("{}: read failed", file.string()));
-  const std::string text = buffer.str();
+  auto fail = [&](Errc code, const std::string& why) {
+    return make_error(code, fmt::format("{}: {}", file.string(), why));
+  };
+  Fd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) {
+    if (errno == ENOENT) return History{};
+    return fail(Errc::io, fmt::format("cannot read: {}", std::strerror(errno)));
+  }
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0)
+    return fail(Errc::io, fmt::format("cannot stat: {}", std::strerror(errno)));
+  if (S_ISDIR(st.st_mode))
+    return fail(Errc::io, fmt::format("cannot read: {}", std::strerror(EISDIR)));
+  // Shared: readers run together, and an append (exclusive) finishes its
+  // line before any reader sees the file.
+  if (auto locked = lock_within(fd.get(), LOCK_SH, lock_timeout); !locked)
+    return fail(locked.error().code, locked.error().message);
+  std::string text;
+  char buffer[65536];
+  for (;;) {
+    ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return fail(Errc::io, fmt::format("read failed: {}", std::strerror(errno)));
+    if (n == 0) break;
+    text.append(buffer, static_cast<std::size_t>(n));
+  }
 
   History history;
   std::vector<Line> lines;

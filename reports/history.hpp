@@ -50,14 +50,23 @@ struct HistoryEntry {
 HistoryEntry history_entry(const RunReport& report, std::string manifest_digest,
                            std::string report_dir);
 
+// How long append_history waits for the exclusive lock, and read_history
+// for the shared one, before giving up with Errc::timeout. The lock is
+// polled (LOCK_NB) every k_history_lock_poll.
+inline constexpr std::chrono::milliseconds k_append_lock_timeout{60'000};
+inline constexpr std::chrono::milliseconds k_read_lock_timeout{10'000};
+inline constexpr std::chrono::milliseconds k_history_lock_poll{50};
+
 // Appends `entry` to DIR/history.jsonl (DIR is created), filling in seq and
 // prev from the last line. An exclusive flock on the file serialises runs
-// that share DIR (and threads: each call opens its own descriptor). The
+// that share DIR (and threads: each call opens its own descriptor); when it
+// cannot be taken within `lock_timeout`, Errc::timeout naming the file. The
 // line is written with one write() and fsync'd. Times are stored in whole
 // seconds; returns the entry as written (and as read_history returns it). Errc::io when DIR or the
 // file cannot be written; Errc::invalid_input when the last line is not a history line (we never
 // chain onto something we cannot read).
-Result<HistoryEntry> append_history(const std::filesystem::path& dir, HistoryEntry entry);
+Result<HistoryEntry> append_history(const std::filesystem::path& dir, HistoryEntry entry,
+                                    std::chrono::milliseconds lock_timeout = k_append_lock_timeout);
 
 struct HistoryProblem {
   std::size_t line = 0;  // 1-based line number in history.jsonl
@@ -79,8 +88,11 @@ struct History {
 // is reported at that line: it was edited). Problems are sorted by line.
 // Limits: a deleted or edited last line leaves no trace in the chain itself
 // (the manifest digest ties it to its bundle). A missing file is an empty
-// history; Errc::io when it exists but cannot be read. Thread-safe; reads
-// without a lock (append writes whole lines with one write()).
-Result<History> read_history(const std::filesystem::path& dir);
+// history; Errc::io when it exists but cannot be read. Thread-safe. Reads
+// under a shared flock, so a line being appended is never seen half
+// written; when the lock cannot be taken within `lock_timeout` (an append
+// stuck for that long), Errc::timeout naming the file: no unlocked fallback.
+Result<History> read_history(const std::filesystem::path& dir,
+                             std::chrono::milliseconds lock_timeout = k_read_lock_timeout);
 
 }  // namespace dp::reports

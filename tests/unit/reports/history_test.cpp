@@ -2,7 +2,9 @@
 // tampering reported at the line where it happened.
 #include "reports/history.hpp"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/file.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -539,6 +541,72 @@ TEST_F(HistoryFile, AppendChainsOntoALongLastLine) {
   EXPECT_EQ(second->seq, 2u);
   History h = read();
   EXPECT_TRUE(h.problems.empty()) << ::testing::PrintToString(messages(h));
+}
+
+// Holds a flock on the history file through its own open file description,
+// as another drillproof process would.
+class HeldLock {
+ public:
+  HeldLock(const fs::path& file, int operation) : m_fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC)) {
+    EXPECT_GE(m_fd, 0);
+    EXPECT_EQ(::flock(m_fd, operation | LOCK_NB), 0);
+  }
+  ~HeldLock() { release(); }
+  HeldLock(const HeldLock&) = delete;
+  HeldLock& operator=(const HeldLock&) = delete;
+  void release() {
+    if (m_fd >= 0) ::close(m_fd);
+    m_fd = -1;
+  }
+
+ private:
+  int m_fd;
+};
+
+TEST_F(HistoryFile, AppendGivesUpOnAStuckLockWithATimeout) {
+  auto lines = fill(1);
+  HeldLock held(file(), LOCK_EX);
+  auto start = std::chrono::steady_clock::now();
+  auto a = append_history(dir(), entry(2), 200ms);
+  auto waited = std::chrono::steady_clock::now() - start;
+  ASSERT_FALSE(a) << "appended seq " << a->seq << " without the lock";
+  EXPECT_EQ(a.error().code, Errc::timeout);
+  EXPECT_EQ(a.error().message,
+            file().string() + ": still locked by another drillproof after 200ms; gave up");
+  EXPECT_GE(waited, 200ms);
+  EXPECT_EQ(read_text(file()), join(lines)) << "the file was changed";
+  // A shared lock (a reader) also keeps an append out.
+  held.release();
+  HeldLock reader(file(), LOCK_SH);
+  EXPECT_EQ(append_history(dir(), entry(2), 100ms).error().code, Errc::timeout);
+}
+
+TEST_F(HistoryFile, AppendWaitsForTheLockToBeReleased) {
+  fill(1);
+  auto held = std::make_unique<HeldLock>(file(), LOCK_EX);
+  std::thread releaser([&] {
+    std::this_thread::sleep_for(150ms);
+    held->release();
+  });
+  auto a = append_history(dir(), entry(2), 10s);
+  releaser.join();
+  ASSERT_TRUE(a) << a.error().message;
+  EXPECT_EQ(a->seq, 2u);
+}
+
+TEST_F(HistoryFile, ReadTakesASharedLockAndTimesOutBehindAnAppend) {
+  fill(2);
+  {
+    HeldLock other_reader(file(), LOCK_SH);  // readers share
+    History h = read();
+    EXPECT_EQ(h.entries.size(), 2u);
+  }
+  HeldLock appender(file(), LOCK_EX);
+  auto h = read_history(dir(), 100ms);
+  ASSERT_FALSE(h);
+  EXPECT_EQ(h.error().code, Errc::timeout);
+  EXPECT_EQ(h.error().message,
+            file().string() + ": still locked by another drillproof after 100ms; gave up");
 }
 
 TEST_F(HistoryFile, UnwritableDirectoryIsAnIoError) {
