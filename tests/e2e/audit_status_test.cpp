@@ -4,6 +4,8 @@
 // hidden --now option.
 #include <fmt/format.h>
 
+#include <unistd.h>
+
 #include <algorithm>
 
 #include "tests/integration/support.hpp"
@@ -230,6 +232,39 @@ TEST_F(AuditStatus, DurationsOverAHundredYearsAreUsageErrors) {
   auto ok =
       run_cli({"status", dir().string(), "--max-age", "36525d", "--now", "2026-11-03T09:00:00Z"});
   EXPECT_EQ(ok.exit_code, 0) << ok.out << ok.err;
+}
+
+TEST_F(AuditStatus, HistoryThatCannotBeStatedIsExitThreeNotNoSuchFile) {
+  // fs::exists fails with an error (here ELOOP, which root gets too; EACCES
+  // below): before, audit said "no such file" and exited 2.
+  fs::create_directories(dir());
+  fs::create_symlink("history.jsonl", dir() / "history.jsonl");
+  const std::string file = (dir() / "history.jsonl").string();
+  auto a = audit("2026-11-03T09:00:00Z");
+  EXPECT_EQ(a.exit_code, 3) << a.out << a.err;
+  EXPECT_EQ(a.out, "");
+  EXPECT_EQ(a.err,
+            "drillproof audit: " + file + ": cannot read: Too many levels of symbolic links\n");
+  auto s = status("2026-11-03T09:00:00Z");
+  EXPECT_EQ(s.exit_code, 3) << s.out << s.err;
+  EXPECT_EQ(s.out,
+            "DRILLPROOF UNKNOWN - " + file + ": cannot read: Too many levels of symbolic links\n");
+}
+
+TEST_F(AuditStatus, UnreadableHistoryIsExitThreeNotNoSuchFile) {
+  if (::geteuid() == 0) GTEST_SKIP() << "root reads through mode 000";
+  write(history_lines(nightly(1, 3)));
+  fs::permissions(dir(), fs::perms::none);
+  auto a = audit("2026-11-03T09:00:00Z");
+  auto s = status("2026-11-03T09:00:00Z");
+  fs::permissions(dir(), fs::perms::owner_all);
+  const std::string file = (dir() / "history.jsonl").string();
+  // Before: fs::exists failed with EACCES and audit said "no such file", exit 2.
+  EXPECT_EQ(a.exit_code, 3) << a.out << a.err;
+  EXPECT_EQ(a.out, "");
+  EXPECT_EQ(a.err, "drillproof audit: " + file + ": cannot read: Permission denied\n");
+  EXPECT_EQ(s.exit_code, 3) << s.out << s.err;
+  EXPECT_EQ(s.out, "DRILLPROOF UNKNOWN - " + file + ": cannot read: Permission denied\n");
 }
 
 TEST_F(AuditStatus, StatusOk) {

@@ -51,7 +51,14 @@ int audit_command(const AuditArgs& args) {
 
   fs::path file = fs::path(args.dir) / reports::k_history_file;
   std::error_code ec;
-  if (!fs::exists(file, ec))
+  bool exists = fs::exists(file, ec);
+  if (ec) {
+    // Not "no such file": it may exist (EACCES on DIR), and an unreadable
+    // history is exit 3, not a usage error.
+    fmt::print(stderr, "drillproof audit: {}: cannot read: {}\n", file.string(), ec.message());
+    return k_exit_untestable;
+  }
+  if (!exists)
     return usage(
         fmt::format("{}: no such file, so no run history to audit\n"
                     "hint: runs record their history with `drillproof run PLAN "

@@ -71,8 +71,9 @@ int status_command(const StatusArgs& args) {
 
   fs::path file = fs::path(args.dir) / reports::k_history_file;
   std::error_code ec;
-  if (!fs::exists(file, ec))
-    return unknown(fmt::format("no history: {} does not exist", file.string()));
+  bool exists = fs::exists(file, ec);
+  if (ec) return unknown(fmt::format("{}: cannot read: {}", file.string(), ec.message()));
+  if (!exists) return unknown(fmt::format("no history: {} does not exist", file.string()));
   auto history = reports::read_history(args.dir);
   if (!history) return unknown(history.error().message);
   auto status = reports::nagios_status(*history, options);
