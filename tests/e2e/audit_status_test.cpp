@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <thread>
 
 #include "tests/integration/support.hpp"
 #include "verifier/core/sha256.hpp"
@@ -424,6 +425,37 @@ TEST_F(AuditStatus, PrometheusTextfile) {
                            {"--prometheus", (m_dir->path() / "no/such/dir/x.prom").string()});
   EXPECT_EQ(unwritable.exit_code, 1) << unwritable.out;
   EXPECT_HAS(unwritable.out, "; cannot write the --prometheus file | age=");
+}
+
+TEST_F(AuditStatus, ConcurrentPrometheusWritersLeaveOneWholeFileAndNoTmp) {
+  // Each writer goes through its own unique temporary file: a fixed
+  // FILE.tmp would let one writer rename the other's half-written file.
+  write(history_lines(nightly(1, 3)));
+  fs::path prom = m_dir->path() / "textfile" / "drillproof.prom";
+  fs::create_directories(prom.parent_path());
+  auto writer = [&] {
+    for (int i = 0; i < 5; ++i) {
+      auto r = status("2026-11-03T05:00:00Z", {"--prometheus", prom.string()});
+      EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    }
+  };
+  std::thread a(writer), b(writer);
+  a.join();
+  b.join();
+  EXPECT_EQ(leftovers(prom.parent_path()), std::vector<std::string>{"drillproof.prom"});
+  std::string text = read_text(prom);
+  EXPECT_EQ(text.rfind("# HELP drillproof_history_chain_ok ", 0), 0u) << text;
+  EXPECT_HAS(text,
+             "drillproof_backup_rpo_objective_seconds{plan=\"shop\",backup=\"orders\"} "
+             "86400.000\n");
+
+  // A rename that fails (FILE is a directory) leaves no temporary file either.
+  fs::path blocked = m_dir->path() / "blocked";
+  fs::create_directories(blocked / "x.prom");
+  auto r = status("2026-11-03T05:00:00Z", {"--prometheus", (blocked / "x.prom").string()});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_HAS(r.out, "; cannot write the --prometheus file | ");
+  EXPECT_EQ(leftovers(blocked), std::vector<std::string>{"x.prom"});
 }
 
 // The whole path: two real runs of a SQLite plan append to the history.

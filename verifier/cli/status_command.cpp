@@ -39,8 +39,10 @@ int finish(const reports::NagiosStatus& status) {
 
 int unknown(const std::string& why) { return finish(reports::nagios_unknown(why)); }
 
-// The textfile collector only reads *.prom, so FILE.tmp is never scraped
-// half-written; the rename makes the new file appear at once.
+// write_atomically writes a unique temporary file in FILE's directory
+// (FILE.tmp.XXXXXX, which the textfile collector, reading only *.prom,
+// never scrapes), fsyncs it and renames it over FILE: concurrent writers
+// never rename each other's half-written file, and none is left behind.
 std::optional<std::string> write_prometheus(const fs::path& file, const reports::History& history) {
   auto written = reports::write_atomically(file, reports::prometheus_metrics(history));
   if (written) return std::nullopt;
@@ -108,8 +110,10 @@ Runner setup_status(CLI::App& sub) {
       ->type_name("DURATION")
       ->expected(0, 1)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
-  sub.add_option("--prometheus", args->prometheus,
-                 "also write node_exporter textfile metrics to FILE (atomically, via FILE.tmp)")
+  sub.add_option(
+         "--prometheus", args->prometheus,
+         "also write node_exporter textfile metrics to FILE (atomically, via a unique temporary "
+         "file)")
       ->type_name("FILE")
       ->expected(0, 1)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
