@@ -76,6 +76,43 @@ Result<void> chown_tree(const fs::path& root, const Credentials& user) {
   return {};
 }
 
+// The directory a physical backup's path names, symlinks resolved
+// (/backups/latest -> 2026-11-20). A symlink inside it is refused: copying
+// it would either link the scratch copy to the original or follow it out of
+// the backup, and mariadb-backup never writes one.
+Result<fs::path> real_backup_dir(const fs::path& path) {
+  std::error_code ec;
+  fs::path real = fs::canonical(path, ec);
+  if (ec) return make_error(Errc::io, fmt::format("{}: {}", path.string(), ec.message()));
+  if (!fs::is_directory(real, ec))
+    return make_error(Errc::invalid_input, fmt::format("{}: not a directory", path.string()));
+  for (auto it = fs::recursive_directory_iterator(real, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
+    if (it->is_symlink(ec))
+      return make_error(
+          Errc::invalid_input,
+          fmt::format("{}: contains a symbolic link, {}; drillproof copies only regular files "
+                      "and directories from a physical backup",
+                      path.string(), it->path().string()));
+  if (ec) return make_error(Errc::io, fmt::format("walk {}: {}", real.string(), ec.message()));
+  return real;
+}
+
+// chown and --prepare write through `data`: it must be the copy, a real
+// directory inside the scratch directory, never a link to the original.
+Result<void> check_private_copy(const fs::path& scratch_dir, const fs::path& data) {
+  std::error_code status_ec, data_ec, dir_ec;
+  auto status = fs::symlink_status(data, status_ec);
+  fs::path real = fs::canonical(data, data_ec);
+  fs::path dir = fs::canonical(scratch_dir, dir_ec);
+  if (status_ec || data_ec || dir_ec || status.type() != fs::file_type::directory ||
+      real.parent_path() != dir)
+    return make_error(Errc::internal,
+                      fmt::format("{} is not a private copy inside {}; refusing to modify it",
+                                  data.string(), scratch_dir.string()));
+  return {};
+}
+
 }  // namespace
 
 RestoreRun restore_mysql_dump(const MyScratch& scratch, const plan::BackupJob& job,
@@ -90,13 +127,19 @@ RestoreRun restore_mysql_dump(const MyScratch& scratch, const plan::BackupJob& j
 
   const fs::path log = scratch.dir() / "restore.log";
   SpawnOptions client;
+  // The client reads MYSQL_HOST, MYSQL_TCP_PORT and MYSQL_PWD even with
+  // --no-defaults: set for the source, they would send the dump to another
+  // server or a wrong password to ours. Socket only, and they are removed.
   client.argv = {scratch.binaries().client.string(),
                  "--no-defaults",
+                 "--protocol=socket",
+                 "--host=localhost",
                  "--socket=" + scratch.socket().string(),
                  std::string("--user=") + MyScratch::k_user,
                  "--batch",
                  "--max-allowed-packet=1G",
                  db};
+  client.unset_env = {"MYSQL_HOST", "MYSQL_TCP_PORT", "MYSQL_UNIX_PORT", "MYSQL_PWD"};
   client.err = Redirect::to_file(log);
   client.out = Redirect::null();
   const std::string tool = scratch.binaries().client.filename().string();
@@ -146,13 +189,18 @@ RestoreRun restore_mysql_physical(MyScratch& scratch, const plan::BackupJob& job
             ""};
   // The original is only read: --prepare rewrites files, so it runs on a copy.
   const fs::path data = scratch.data_dir();
+  auto source = real_backup_dir(job.backup.path);
+  if (!source) return {Unexpected<Error>(std::move(source).error()), ""};
   std::error_code ec;
-  fs::copy(job.backup.path, data, fs::copy_options::recursive | fs::copy_options::copy_symlinks,
-           ec);
+  // Without copy_symlinks: a symlink copied as a symlink would hand the
+  // original's files to chown and --prepare (real_backup_dir refused any).
+  fs::copy(*source, data, fs::copy_options::recursive, ec);
   if (ec)
-    return {make_error(Errc::io, fmt::format("copy {} to {}: {}", job.backup.path.string(),
-                                             data.string(), ec.message())),
+    return {make_error(Errc::io, fmt::format("copy {} to {}: {}", source->string(), data.string(),
+                                             ec.message())),
             ""};
+  if (auto inside = check_private_copy(scratch.dir(), data); !inside)
+    return {std::move(inside), ""};
   if (scratch.options().run_as)
     if (auto owned = chown_tree(data, *scratch.options().run_as); !owned)
       return {std::move(owned), ""};
@@ -175,7 +223,7 @@ RestoreRun restore_mysql_physical(MyScratch& scratch, const plan::BackupJob& job
 
   // The restore is done when the server accepts connections on the copy; a
   // damaged data file usually shows here, as a server that will not start.
-  auto up = scratch.launch();
+  auto up = scratch.launch(/*skip_grant_tables=*/true);
   if (!up) {
     run.result = Unexpected<Error>(std::move(up).error());
     run.stderr_tail = tail_lines(read_file_tail(scratch.log_file(), 16384), k_tail_lines);

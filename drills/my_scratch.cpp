@@ -141,7 +141,7 @@ Result<void> MyScratch::initialize() {
   return {};
 }
 
-Result<void> MyScratch::launch() {
+Result<void> MyScratch::launch(bool skip_grant_tables) {
   SpawnOptions server;
   server.argv = {m_bin.server.string(),
                  "--no-defaults",
@@ -151,6 +151,7 @@ Result<void> MyScratch::launch() {
                  "--log-error=" + log_file().string(),
                  "--tmpdir=" + dir().string()};
   for (const auto& a : my_server_args()) server.argv.push_back(a);
+  if (skip_grant_tables) server.argv.push_back("--skip-grant-tables");
   server.run_as = m_options.run_as;
   server.cwd = dir();
   server.env = {{"LC_ALL", "C"}, {"TZ", "UTC"}, {"TMPDIR", dir().string()}};
@@ -180,7 +181,15 @@ Result<void> MyScratch::launch() {
                                                           m_bin.server.filename().string(),
                                                           status->describe(), log_tail()));
     std::error_code ec;
-    if (fs::exists(socket(), ec) && engine::mysql::ping(conn)) break;
+    if (fs::exists(socket(), ec)) {
+      // Up means a login works: checks need one, and a refused login stays refused.
+      auto answered = engine::mysql::ping(conn);
+      if (answered) break;
+      if (answered.error().code == Errc::engine)
+        return make_error(Errc::engine, fmt::format("{} started but refused the login as {}: {}",
+                                                    m_bin.server.filename().string(), k_user,
+                                                    answered.error().message));
+    }
     if (interrupted())
       return make_error(Errc::interrupted,
                         fmt::format("interrupted by signal {} while {} was starting",
@@ -218,6 +227,9 @@ engine::ConnectOptions MyScratch::connect_options(const std::string& database) c
   o.socket = socket().string();
   o.user = k_user;
   o.database = database;
+  // Root has no password here (or grants are off): never send the
+  // MYSQL_PWD meant for the source.
+  o.password_from_env = false;
   return o;
 }
 

@@ -49,9 +49,12 @@ class MyScratch {
 
   // mariadb-install-db into data_dir(). Errors carry its output's tail.
   Result<void> initialize();
-  // Starts the server on data_dir() and waits until it answers. Errors carry
-  // the tail of the server log.
-  Result<void> launch();
+  // Starts the server on data_dir() and waits until root can log in. Errors
+  // carry the tail of the server log. skip_grant_tables for a prepared
+  // physical backup: its mysql.user is the source's (root may have a
+  // password), and the server is reachable only through the socket in our
+  // private directory, with read-only check sessions.
+  Result<void> launch(bool skip_grant_tables = false);
 
   const std::filesystem::path& dir() const { return m_dir.path(); }
   std::filesystem::path data_dir() const { return dir() / "data"; }

@@ -22,6 +22,20 @@ std::map<std::string, std::string> tree_bytes(const fs::path& root) {
   return out;
 }
 
+// Every entry under `root` (not following symlinks): its type, mode, owner
+// and, for regular files, bytes. What "the backup was only read" compares.
+std::map<std::string, std::string> tree_listing(const fs::path& root) {
+  std::map<std::string, std::string> out;
+  for (const auto& e : fs::recursive_directory_iterator(root)) {
+    struct stat st {};
+    EXPECT_EQ(::lstat(e.path().c_str(), &st), 0) << e.path();
+    std::string entry = fmt::format("mode {:o} owner {}:{}", st.st_mode, st.st_uid, st.st_gid);
+    if (S_ISREG(st.st_mode)) entry += " bytes " + read_text(e.path());
+    out[fs::relative(e.path(), root).string()] = std::move(entry);
+  }
+  return out;
+}
+
 class MyRestore : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -111,9 +125,10 @@ snapshot = "{}"
     return p;
   }
 
-  CliRun drill(const fs::path& plan_file) const {
-    return run_cli({"run", plan_file.string(), "--out", out().string()},
-                   {{"TMPDIR", tmp().string()}});
+  CliRun drill(const fs::path& plan_file,
+               std::vector<std::pair<std::string, std::string>> env = {}) const {
+    env.emplace_back("TMPDIR", tmp().string());
+    return run_cli({"run", plan_file.string(), "--out", out().string()}, std::move(env));
   }
 
   nlohmann::json backup_report() const { return read_json(out() / "report.json")["backups"][0]; }
@@ -199,6 +214,124 @@ TEST_F(MyRestore, PhysicalBackupRestoresAndPassesEveryCheck) {
   auto before = tree_bytes(work("backup"));
   expect_clean_pass(work("backup"), "mariadb-backup directory");
   EXPECT_TRUE(before == tree_bytes(work("backup"))) << "the backup directory was modified";
+}
+
+// /backups/latest -> 2026-11-20: the link is resolved and the real
+// directory copied; chown and --prepare touch only the copy, so every file's
+// bytes, owner and mode in the original stay as they were.
+TEST_F(MyRestore, SymlinkedPhysicalBackupIsOnlyRead) {
+  fs::path original = dir() / "2026-11-20";
+  fs::copy(work("backup"), original, fs::copy_options::recursive);
+  fs::path latest = dir() / "latest";
+  fs::create_directory_symlink(original, latest);
+  auto before = tree_listing(original);
+  ASSERT_FALSE(before.empty());
+  expect_clean_pass(latest, "mariadb-backup directory");
+  auto after = tree_listing(original);
+  EXPECT_EQ(after.size(), before.size());
+  for (const auto& [name, entry] : before)
+    EXPECT_TRUE(after[name] == entry)
+        << name << " changed: " << entry.substr(0, 40) << " -> " << after[name].substr(0, 40);
+  EXPECT_TRUE(fs::is_symlink(latest));
+}
+
+// A symlink inside a physical backup is refused, never followed or copied
+// as a link into the scratch copy.
+TEST_F(MyRestore, SymlinkInsidePhysicalBackupIsRefused) {
+  fs::path backup = dir() / "linked-backup";
+  fs::copy(work("backup"), backup, fs::copy_options::recursive);
+  fs::path ibd;
+  for (const auto& e : fs::recursive_directory_iterator(backup))
+    if (e.is_regular_file() && e.path().parent_path() != backup) ibd = e.path();
+  ASSERT_FALSE(ibd.empty());
+  fs::path moved = dir() / ibd.filename();
+  fs::rename(ibd, moved);
+  fs::create_symlink(moved, ibd);
+  auto run = drill(plan(backup, ""));
+  EXPECT_EQ(run.exit_code, 3) << run.out << run.err;
+  std::string msg = backup_report()["phases"][1]["message"];
+  EXPECT_NE(msg.find("contains a symbolic link, " + ibd.string()), std::string::npos) << msg;
+  EXPECT_TRUE(leftovers(tmp()).empty());
+}
+
+// MYSQL_HOST / MYSQL_TCP_PORT / MYSQL_PWD set for the source (as the docs
+// suggest for `source`) must reach neither the restore client (it would
+// load the dump over TCP somewhere else) nor the scratch sessions (root has
+// no password there). Dump and physical restores both pass.
+TEST_F(MyRestore, SourceClientEnvironmentDoesNotLeakIntoTheScratch) {
+  const std::vector<std::pair<std::string, std::string>> env = {
+      {"MYSQL_HOST", "127.0.0.1"}, {"MYSQL_TCP_PORT", "9"}, {"MYSQL_PWD", "S3cret"}};
+  for (const fs::path& backup : {work("chinook.sql"), work("chinook.sql.gz"), work("backup")}) {
+    auto run = drill(plan(backup, R"(
+[[backup.check]]
+type = "row_count"
+table = "Track"
+expect = 3503
+
+[[backup.check]]
+type = "integrity"
+)"),
+                     env);
+    EXPECT_EQ(run.exit_code, 0) << backup << "\n" << run.out << run.err;
+    auto b = backup_report();
+    EXPECT_EQ(b["status"], "passed") << b.dump(2);
+  }
+  EXPECT_TRUE(leftovers(tmp()).empty());
+}
+
+// A physical backup carries the source's mysql.user: when the source's root
+// has a password, the scratch server runs with --skip-grant-tables so the
+// checks can still log in. A source of its own, since the shared one's root
+// must stay passwordless for the other tests.
+TEST_F(MyRestore, PhysicalBackupOfAPasswordProtectedServerIsChecked) {
+  std::string why;
+  auto source = SourceMy::start(why);
+  ASSERT_TRUE(source) << why;
+  ASSERT_EQ(source->sql("CREATE DATABASE Small;"
+                        "CREATE TABLE Small.t (id int PRIMARY KEY, v varchar(10)) ENGINE=InnoDB;"
+                        "INSERT INTO Small.t VALUES (1, 'a'), (2, 'b'), (3, 'c');"
+                        "ALTER USER root@localhost IDENTIFIED BY 'S3cret'"),
+            "");
+  // Without the password the source now refuses root.
+  EXPECT_NE(source->sql("SELECT 1"), "");
+  fs::path backup = dir() / "pw-backup";
+  auto made = source->run(source->scratch().binaries().backup,
+                          {"--password=S3cret", "--backup", "--target-dir=" + backup.string()});
+  ASSERT_TRUE(made && made->status.ok()) << (made ? tail_lines(made->err, 20) : "");
+  fs::path p = dir() / "plan.toml";
+  write_text(p, fmt::format(R"([plan]
+name = "password source"
+start_timeout = "60s"
+check_timeout = "60s"
+
+[[backup]]
+name = "small"
+engine = "mysql"
+path = "{}"
+database = "Small"
+
+[[backup.check]]
+type = "row_count"
+table = "t"
+expect = 3
+
+[[backup.check]]
+type = "query"
+sql = "SELECT v FROM t ORDER BY id"
+expect_rows = [["a"], ["b"], ["c"]]
+
+[[backup.check]]
+type = "integrity"
+)",
+                            backup.string()));
+  auto run = drill(p);
+  EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
+  auto b = backup_report();
+  EXPECT_EQ(b["status"], "passed") << b.dump(2);
+  ASSERT_EQ(b["checks"].size(), 3u);
+  for (const auto& c : b["checks"]) EXPECT_EQ(c["status"], "passed") << c.dump();
+  EXPECT_EQ(check(b, "integrity")["observed"], "1 objects checked, 0 failed, 0 in error");
+  EXPECT_TRUE(leftovers(tmp()).empty());
 }
 
 TEST_F(MyRestore, DumpIsNeverModified) {

@@ -59,15 +59,20 @@ Result<Fd> open_redirect(const Redirect& r, int std_fd) {
   return Fd();
 }
 
-std::vector<std::string> merged_env(const std::vector<std::pair<std::string, std::string>>& add) {
+bool names(std::string_view entry, std::string_view key) {
+  return entry.size() > key.size() && entry.substr(0, key.size()) == key &&
+         entry[key.size()] == '=';
+}
+
+std::vector<std::string> merged_env(const std::vector<std::pair<std::string, std::string>>& add,
+                                    const std::vector<std::string>& remove) {
   std::vector<std::string> out;
   for (char** e = environ; e && *e; ++e) {
     std::string_view entry(*e);
-    bool replaced = false;
-    for (const auto& [k, v] : add)
-      if (entry.size() > k.size() && entry.substr(0, k.size()) == k && entry[k.size()] == '=')
-        replaced = true;
-    if (!replaced) out.emplace_back(entry);
+    bool dropped = false;
+    for (const auto& [k, v] : add) dropped = dropped || names(entry, k);
+    for (const auto& k : remove) dropped = dropped || names(entry, k);
+    if (!dropped) out.emplace_back(entry);
   }
   for (const auto& [k, v] : add) out.push_back(k + "=" + v);
   return out;
@@ -120,7 +125,7 @@ Result<ChildProcess> ChildProcess::spawn(SpawnOptions o) {
 
   // Everything the child needs is built before fork: after it, only
   // async-signal-safe calls are allowed.
-  std::vector<std::string> env = merged_env(o.env);
+  std::vector<std::string> env = merged_env(o.env, o.unset_env);
   std::vector<char*> envp;
   for (auto& e : env) envp.push_back(e.data());
   envp.push_back(nullptr);

@@ -42,6 +42,9 @@ struct SpawnOptions {
   std::vector<std::pair<std::string, std::string>> env;  // added to / replacing ours
   std::filesystem::path cwd;                             // empty: ours
   std::optional<Credentials> run_as;                     // needs root
+  // Names removed from the environment the child inherits (before `env` is
+  // applied): variables that would redirect a client (MYSQL_HOST, MYSQL_PWD).
+  std::vector<std::string> unset_env;
   Redirect in = Redirect::null();
   Redirect out = Redirect::inherit();
   Redirect err = Redirect::inherit();

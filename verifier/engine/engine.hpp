@@ -50,9 +50,10 @@ class Engine {
   //
   // Canonical row encoding (documented in docs/snapshot.md): PostgreSQL
   // COPY TEXT format. Fields in select-list order separated by one TAB; NULL
-  // is \N; in values, backslash, TAB, LF and CR are written \\, \t, \n
-  // and \r; the line carries no trailing newline. Values are the engine's own
-  // text output under the session's normalising settings (UTC, ISO dates,
+  // is \N; in values, backslash, TAB, LF, CR, BS, FF and VT are written
+  // \\, \t, \n, \r, \b, \f and \v (as PostgreSQL's COPY writes them); the
+  // line carries no trailing newline. Values are the engine's own text
+  // output under the session's normalising settings (UTC, ISO dates,
   // extra_float_digits=3, bytea hex); SQLite blobs are \\x<hex>; MySQL
   // binary strings are \\x<hex> and BIT(n) is n binary digits.
   using RowSink = std::function<void(std::string_view line)>;
@@ -84,6 +85,9 @@ struct ConnectOptions {
   int port = 5432;
   std::string user;      // postgres role, mysql user (default root)
   std::string database;  // postgres or mysql database, or the sqlite file path
+  // mysql: take the password from MYSQL_PWD (a source). A scratch server's
+  // root has none, and MYSQL_PWD set for the source must not be sent to it.
+  bool password_from_env = true;
   Millis connect_timeout{10'000};
   Millis statement_timeout{300'000};
 };

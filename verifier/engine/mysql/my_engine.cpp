@@ -60,6 +60,13 @@ unsigned seconds(Millis t) {
   return static_cast<unsigned>(std::max<long long>(1, (t.count() + 999) / 1000));
 }
 
+// The password, if any, only from the environment, never from a plan. ""
+// rather than NULL when not wanted: Connector/C reads MYSQL_PWD on NULL.
+const char* password_of(const ConnectOptions& o) {
+  if (!o.password_from_env) return "";
+  return std::getenv("MYSQL_PWD");
+}
+
 // Runs one statement and discards any result.
 bool exec(MYSQL* m, std::string_view sql) {
   if (mysql_real_query(m, sql.data(), sql.size()) != 0) return false;
@@ -83,10 +90,8 @@ Result<ConnPtr> open(const ConnectOptions& o, bool read_only) {
   mysql_optionsv(conn.get(), MYSQL_OPT_WRITE_TIMEOUT, &read_timeout);
   mysql_optionsv(conn.get(), MYSQL_OPT_PROTOCOL, &protocol);
   mysql_optionsv(conn.get(), MYSQL_SET_CHARSET_NAME, "utf8mb4");
-  // The password, if any, only from the environment, never from a plan.
-  const char* password = std::getenv("MYSQL_PWD");
   const std::string user = o.user.empty() ? "root" : o.user;
-  if (!mysql_real_connect(conn.get(), "localhost", user.c_str(), password,
+  if (!mysql_real_connect(conn.get(), "localhost", user.c_str(), password_of(o),
                           o.database.empty() ? nullptr : o.database.c_str(), 0, o.socket.c_str(),
                           CLIENT_MULTI_RESULTS))
     return make_error(Errc::engine, fmt::format("connect to database '{}' at {}: {}", o.database,
@@ -317,20 +322,23 @@ Result<std::unique_ptr<Engine>> connect(const ConnectOptions& options) {
   return std::unique_ptr<Engine>(std::make_unique<MyEngine>(std::move(*conn)));
 }
 
-bool ping(const ConnectOptions& options) {
-  if (!library_ready()) return false;
+Result<void> ping(const ConnectOptions& options) {
+  if (!library_ready()) return make_error(Errc::io, "mysql_library_init failed");
   ConnPtr conn(mysql_init(nullptr));
-  if (!conn) return false;
+  if (!conn) return make_error(Errc::io, "mysql_init: out of memory");
   unsigned timeout = seconds(options.connect_timeout);
   unsigned protocol = MYSQL_PROTOCOL_SOCKET;
   mysql_optionsv(conn.get(), MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
   mysql_optionsv(conn.get(), MYSQL_OPT_PROTOCOL, &protocol);
   const std::string user = options.user.empty() ? "root" : options.user;
-  if (mysql_real_connect(conn.get(), "localhost", user.c_str(), nullptr, nullptr, 0,
+  if (mysql_real_connect(conn.get(), "localhost", user.c_str(), password_of(options), nullptr, 0,
                          options.socket.c_str(), 0))
-    return true;
+    return {};
   unsigned code = mysql_errno(conn.get());
-  return code == k_er_access_denied || code == k_er_bad_db;
+  // A refused login will not succeed later; anything else may be a server
+  // still starting.
+  return make_error(code == k_er_access_denied || code == k_er_bad_db ? Errc::engine : Errc::io,
+                    message_of(conn.get()));
 }
 
 Result<void> execute_admin(const ConnectOptions& options, std::string_view sql) {

@@ -23,9 +23,10 @@ namespace dp::engine::mysql {
 // Opens a read-only session. Errc::engine with the client's message.
 Result<std::unique_ptr<Engine>> connect(const ConnectOptions& options);
 
-// Whether a server accepts connections at options.socket right now (a
-// refused login also counts as "up": the server answered).
-bool ping(const ConnectOptions& options);
+// Whether a server at options.socket accepts a login right now. Errc::engine
+// when it answered but refused the login (access denied: waiting will not
+// help), Errc::io when nothing answered yet.
+Result<void> ping(const ConnectOptions& options);
 
 // Runs one statement in a read-write session (CREATE DATABASE). Errors carry
 // the server's message.
