@@ -55,6 +55,13 @@ ObjectOutcome from_error(const std::string& check, const std::string& object,
   return o;
 }
 
+// "The storage engine for the table doesn't support check", the note
+// CHECK TABLE gives for MEMORY tables (MariaDB and MySQL word it alike).
+bool is_unsupported_note(std::string message) {
+  for (auto& c : message) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return message.find("doesn't support check") != std::string::npos;
+}
+
 // Summarises the objects into the check's own outcome and one-line message.
 void summarise(CheckOutcome& out) {
   out.outcome = worst_of(out.objects);
@@ -203,16 +210,27 @@ CheckOutcome IntegrityCheck::run_mysql(const CheckContext& ctx) const {
     }
     ObjectOutcome o{object, Outcome::passed, "", {}};
     std::string last_status;
+    bool uncheckable = false;
     for (const auto& row : result->rows) {
       if (row.size() < 4) continue;
       std::string type = text_of(row[2]);
       for (auto& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       std::string message = text_of(row[3]);
       if (type == "status") last_status = message;
+      if (type == "note" && is_unsupported_note(message)) uncheckable = true;
       if (type == "error" || type == "warning")
         o.findings.push_back({m_spec.name, object,
                               type == "error" ? Severity::error : Severity::warning,
                               fmt::format("{}: {}", type, message), sql});
+    }
+    // MEMORY (and other engines without CHECK) answer with that note alone,
+    // no status row: nothing was checked, which is not damage.
+    if (uncheckable && last_status.empty() && o.findings.empty()) {
+      o.message = fmt::format("{}: engine does not support CHECK TABLE, not checked", object);
+      o.findings.push_back({m_spec.name, object, Severity::info,
+                            "engine does not support CHECK TABLE, not checked", sql});
+      out.objects.push_back(std::move(o));
+      continue;
     }
     // The verdict is the rows, never the statement's success: a damaged
     // table answers "error Corrupt" with a successful statement.

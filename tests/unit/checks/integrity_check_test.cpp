@@ -326,6 +326,34 @@ TEST_F(MyIntegrityTest, StatusOtherThanOkOrNoRowsFails) {
   EXPECT_EQ(out.objects[1].message, "table Track: CHECK TABLE returned no rows");
 }
 
+// A MEMORY table answers CHECK TABLE with a note alone, no status row:
+// not checkable, never a failure or an error.
+TEST_F(MyIntegrityTest, EngineWithoutCheckIsNotAFailure) {
+  db.on(check_sql("Track"), k_cols,
+        {{"chinook.Track", "check", "note",
+          "The storage engine for the table doesn't support check"}});
+  auto out = run();
+  EXPECT_EQ(out.outcome, Outcome::passed) << out.message;
+  EXPECT_EQ(out.observed, "2 objects checked, 0 failed, 0 in error");
+  const auto& o = out.objects[1];
+  EXPECT_EQ(o.outcome, Outcome::passed);
+  EXPECT_EQ(o.message, "table Track: engine does not support CHECK TABLE, not checked");
+  ASSERT_EQ(out.findings.size(), 1u);
+  EXPECT_EQ(out.findings[0].severity, Severity::info);
+  EXPECT_EQ(out.findings[0].target, "table Track");
+}
+
+// The note does not hide an error row or a bad status next to it.
+TEST_F(MyIntegrityTest, UnsupportedNoteWithAnErrorStillFails) {
+  db.on(
+      check_sql("Track"), k_cols,
+      {{"chinook.Track", "check", "note", "The storage engine for the table doesn't support check"},
+       {"chinook.Track", "check", "error", "Corrupt"}});
+  auto out = run();
+  EXPECT_EQ(out.outcome, Outcome::failed);
+  EXPECT_EQ(out.objects[1].outcome, Outcome::failed);
+}
+
 TEST_F(MyIntegrityTest, CorruptedTableErrorIsAFindingOtherErrorsAreNot) {
   db.on_engine_error(check_sql("Album"), "ERROR 1146 (42S02): Table 'chinook.Album' doesn't exist");
   db.on_engine_error(check_sql("Track"),
