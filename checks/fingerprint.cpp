@@ -14,6 +14,7 @@
 #include <atomic>
 #include <cassert>
 #include <charconv>
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -247,17 +248,21 @@ std::vector<engine::Value> parse_copy_line(std::string_view line) {
 // else a quoted string; the session's sql_mode NO_BACKSLASH_ESCAPES makes
 // doubling the quote enough.
 std::string mysql_key_literal(const std::string& column_type, const std::string& text) {
-  const std::string type = upper(column_type);
-  auto has = [&](const char* word) { return type.find(word) != std::string::npos; };
-  if ((has("BINARY") || has("BLOB")) && text.size() >= 2 && text[0] == '\\' && text[1] == 'x')
+  // The base type name alone ("int" of "int(11) unsigned"): words inside an
+  // ENUM or SET list (enum('PRINT','10')) say nothing about the type.
+  std::string base = upper(column_type.substr(0, column_type.find_first_of("( ")));
+  auto is = [&](std::initializer_list<const char*> names) {
+    return std::any_of(names.begin(), names.end(), [&](const char* n) { return base == n; });
+  };
+  if (is({"BINARY", "VARBINARY", "TINYBLOB", "BLOB", "MEDIUMBLOB", "LONGBLOB"}) &&
+      text.size() >= 2 && text[0] == '\\' && text[1] == 'x')
     return "X'" + text.substr(2) + "'";
-  if (type.rfind("BIT", 0) == 0 && !text.empty() &&
-      text.find_first_not_of("01") == std::string::npos)
+  if (base == "BIT" && !text.empty() && text.find_first_not_of("01") == std::string::npos)
     return "b'" + text + "'";
-  const bool integer = has("INT");
+  const bool integer = is({"TINYINT", "SMALLINT", "MEDIUMINT", "INT", "INTEGER", "BIGINT"});
   const bool numeric =
-      integer || has("DECIMAL") || has("NUMERIC") || has("FLOAT") || has("DOUBLE") || has("REAL");
-  if (numeric && !has("CHAR") && is_number(text, integer)) return text;
+      integer || is({"DECIMAL", "DEC", "NUMERIC", "FIXED", "FLOAT", "DOUBLE", "REAL"});
+  if (numeric && is_number(text, integer)) return text;
   return quote_string(text);
 }
 
