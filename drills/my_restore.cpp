@@ -6,6 +6,7 @@
 
 #include "drills/restore.hpp"
 #include "verifier/core/fd.hpp"
+#include "verifier/core/signals.hpp"
 #include "verifier/core/text.hpp"
 #include "verifier/engine/mysql/my_engine.hpp"
 
@@ -96,6 +97,33 @@ Result<fs::path> real_backup_dir(const fs::path& path) {
                       path.string(), it->path().string()));
   if (ec) return make_error(Errc::io, fmt::format("walk {}: {}", real.string(), ec.message()));
   return real;
+}
+
+// Copies file by file, so restore_timeout and SIGTERM stop a copy of a large
+// backup between files instead of after the whole tree.
+Result<void> copy_tree(const fs::path& from, const fs::path& to, Deadline deadline) {
+  std::error_code ec;
+  fs::create_directory(to, ec);
+  if (ec) return make_error(Errc::io, fmt::format("create {}: {}", to.string(), ec.message()));
+  for (auto it = fs::recursive_directory_iterator(from, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (interrupted())
+      return make_error(Errc::interrupted,
+                        fmt::format("interrupted while copying {}", from.string()));
+    if (std::chrono::steady_clock::now() > deadline)
+      return make_error(Errc::timeout,
+                        fmt::format("restore_timeout passed while copying {}", from.string()));
+    const fs::path target = to / it->path().lexically_relative(from);
+    if (it->is_directory(ec))
+      fs::create_directory(target, ec);
+    else if (!ec)
+      fs::copy_file(it->path(), target, ec);
+    if (ec)
+      return make_error(Errc::io, fmt::format("copy {} to {}: {}", it->path().string(),
+                                              target.string(), ec.message()));
+  }
+  if (ec) return make_error(Errc::io, fmt::format("walk {}: {}", from.string(), ec.message()));
+  return {};
 }
 
 // chown and --prepare write through `data`: it must be the copy, a real
@@ -192,13 +220,10 @@ RestoreRun restore_mysql_physical(MyScratch& scratch, const plan::BackupJob& job
   auto source = real_backup_dir(job.backup.path);
   if (!source) return {Unexpected<Error>(std::move(source).error()), ""};
   std::error_code ec;
-  // Without copy_symlinks: a symlink copied as a symlink would hand the
-  // original's files to chown and --prepare (real_backup_dir refused any).
-  fs::copy(*source, data, fs::copy_options::recursive, ec);
-  if (ec)
-    return {make_error(Errc::io, fmt::format("copy {} to {}: {}", source->string(), data.string(),
-                                             ec.message())),
-            ""};
+  // Regular files and directories only: a symlink copied as a symlink would
+  // hand the original's files to chown and --prepare (real_backup_dir
+  // refused any).
+  if (auto copied = copy_tree(*source, data, deadline); !copied) return {std::move(copied), ""};
   if (auto inside = check_private_copy(scratch.dir(), data); !inside)
     return {std::move(inside), ""};
   if (scratch.options().run_as)

@@ -134,11 +134,13 @@ class Drill {
       run = *format == BackupFormat::mariadb_backup
                 ? restore_mysql_physical(*m_my, m_job, deadline)
                 : restore_mysql_dump(*m_my, m_job, *format, deadline);
+      // The step that ran out of time (copy, --prepare, load) stays in the message.
       if (!run.result && run.result.error().code == Errc::timeout &&
           std::chrono::steady_clock::now() >= deadline)
-        run.result = make_error(Errc::timeout,
-                                fmt::format("restore did not finish within restore_timeout {}",
-                                            format_duration(m_job.restore_timeout)));
+        run.result = make_error(
+            Errc::timeout,
+            fmt::format("restore did not finish within restore_timeout {}: {}",
+                        format_duration(m_job.restore_timeout), run.result.error().message));
     } else {
       run = restore_sqlite(m_job, *format, m_dir->path() / "restored.db");
     }

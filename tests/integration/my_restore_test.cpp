@@ -254,6 +254,16 @@ TEST_F(MyRestore, SymlinkInsidePhysicalBackupIsRefused) {
   EXPECT_TRUE(leftovers(tmp()).empty());
 }
 
+// restore_timeout covers copying a physical backup: the copy stops between
+// files, the drill is an error (exit 3), and nothing is left behind.
+TEST_F(MyRestore, RestoreTimeoutStopsThePhysicalCopy) {
+  auto run = drill(plan(work("backup"), "", R"(restore_timeout = "1ms")"));
+  EXPECT_EQ(run.exit_code, 3) << run.out << run.err;
+  std::string msg = backup_report()["phases"][1]["message"];
+  EXPECT_NE(msg.find("restore_timeout passed while copying"), std::string::npos) << msg;
+  EXPECT_TRUE(leftovers(tmp()).empty());
+}
+
 // MYSQL_HOST / MYSQL_TCP_PORT / MYSQL_PWD set for the source (as the docs
 // suggest for `source`) must reach neither the restore client (it would
 // load the dump over TCP somewhere else) nor the scratch sessions (root has
