@@ -21,6 +21,8 @@ const Command k_commands[] = {
     {"audit", "verify the run history's chain; list missed intervals, failures and trends",
      &setup_audit},
     {"status", "Nagios/Icinga plugin and Prometheus textfile over the run history", &setup_status},
+    {"manifest", "create a manifest of a directory tree, or verify a tree against one",
+     &setup_manifest},
 };
 
 }  // namespace

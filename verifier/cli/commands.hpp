@@ -28,6 +28,7 @@ Runner setup_keygen(CLI::App& sub);
 Runner setup_verify(CLI::App& sub);
 Runner setup_audit(CLI::App& sub);
 Runner setup_status(CLI::App& sub);
+Runner setup_manifest(CLI::App& sub);
 
 struct RunSettings {
   std::string out;  // empty: ./drillproof-report/<UTC timestamp>/

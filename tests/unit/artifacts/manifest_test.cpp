@@ -1,0 +1,249 @@
+// Manifest create/verify against real temporary trees: a clean round trip,
+// and one damaged copy per finding, each asserting the exact finding.
+#include "verifier/artifacts/manifest.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "verifier/core/temp_dir.hpp"
+
+namespace dp::artifacts {
+namespace {
+
+namespace fs = std::filesystem;
+
+void write_file(const fs::path& p, const std::string& text) {
+  fs::create_directories(p.parent_path());
+  std::ofstream(p, std::ios::binary | std::ios::trunc) << text;
+}
+
+std::string read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+class Manifest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto dir = TempDir::create("dp-manifest-");
+    ASSERT_TRUE(dir) << dir.error().message;
+    m_dir.emplace(std::move(*dir));
+    write_file(tree() / "a.txt", "alpha\n");
+    write_file(tree() / "empty", "");
+    write_file(tree() / "sub/b.bin", std::string(3 * 1024 * 1024 + 17, 'b'));  // several reads
+    write_file(tree() / "sub/deeper/c.txt", "charlie\n");
+    write_file(tree() / "sub-x", "sorts after sub/\n");
+  }
+  void TearDown() override {
+    if (HasFailure()) m_dir->keep();
+  }
+  fs::path tree() const { return m_dir->path() / "tree"; }
+  fs::path manifest() const { return m_dir->path() / "tree.manifest"; }
+
+  CreateSummary create(Algorithm algorithm = Algorithm::xxh3_128, unsigned threads = 0) {
+    auto made = create_manifest(tree(), manifest(), {algorithm, threads});
+    EXPECT_TRUE(made) << made.error().message;
+    return made ? *made : CreateSummary{};
+  }
+  VerifyReport verify() {
+    auto report = verify_manifest(tree(), manifest(), {});
+    EXPECT_TRUE(report) << report.error().message;
+    return report ? *report : VerifyReport{};
+  }
+  // Exactly one finding, of this kind, for this path.
+  void expect_only(FindingKind kind, const std::string& path) {
+    auto report = verify();
+    ASSERT_EQ(report.findings.size(), 1u);
+    EXPECT_EQ(report.findings[0].kind, kind) << report.findings[0].message;
+    EXPECT_EQ(report.findings[0].path, path);
+  }
+  std::optional<TempDir> m_dir;
+};
+
+TEST_F(Manifest, RoundTripMatches) {
+  auto made = create();
+  EXPECT_EQ(made.files, 5u);
+  EXPECT_EQ(made.bytes, 6u + 3 * 1024 * 1024 + 17 + 8 + 17);
+  auto report = verify();
+  EXPECT_TRUE(report.ok());
+  EXPECT_EQ(report.files_checked, 5u);
+  EXPECT_EQ(report.bytes_checked, made.bytes);
+  EXPECT_FALSE(fs::exists(manifest().string() + ".tmp." + std::to_string(::getpid())));
+}
+
+TEST_F(Manifest, FormatIsSortedAndSelfDigested) {
+  auto made = create();
+  std::string text = read_file(manifest());
+  EXPECT_TRUE(text.starts_with("# drillproof manifest v1 xxh3-128\n")) << text;
+  // '/' sorts before '-': sub/... before sub-x, as a depth-first walk visits them.
+  EXPECT_LT(text.find(" sub/deeper/c.txt\n"), text.find(" sub-x\n")) << text;
+  EXPECT_TRUE(text.ends_with("# self-digest " + made.self_digest + "\n")) << text;
+  // xxhsum -H2 of "alpha\n" (the canonical big-endian form).
+  EXPECT_NE(text.find("f 890c8a5c5ad2a8a2edba9e94785346a3 6 a.txt\n"), std::string::npos) << text;
+}
+
+TEST_F(Manifest, SameBytesWhateverTheThreadCount) {
+  create(Algorithm::xxh3_128, 1);
+  std::string one = read_file(manifest());
+  create(Algorithm::xxh3_128, 7);
+  EXPECT_EQ(read_file(manifest()), one);
+}
+
+TEST_F(Manifest, Sha256Option) {
+  write_file(tree() / "abc", "abc");
+  create(Algorithm::sha256);
+  std::string text = read_file(manifest());
+  EXPECT_TRUE(text.starts_with("# drillproof manifest v1 sha256\n"));
+  EXPECT_NE(text.find("f ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad 3 abc\n"),
+            std::string::npos)
+      << text;
+  auto report = verify();
+  EXPECT_TRUE(report.ok());
+  EXPECT_EQ(report.algorithm, Algorithm::sha256);
+  write_file(tree() / "abc", "abd");
+  expect_only(FindingKind::changed, "abc");
+}
+
+TEST_F(Manifest, FlippedByteIsChanged) {
+  create();
+  std::string big = read_file(tree() / "sub/b.bin");
+  auto& byte = big[2 * 1024 * 1024 + 5];  // in the third read block
+  byte = static_cast<char>(byte ^ 0x01);
+  write_file(tree() / "sub/b.bin", big);
+  expect_only(FindingKind::changed, "sub/b.bin");
+}
+
+TEST_F(Manifest, TruncatedFileIsResized) {
+  create();
+  fs::resize_file(tree() / "sub/b.bin", 1000);
+  expect_only(FindingKind::resized, "sub/b.bin");
+  EXPECT_EQ(verify().findings[0].message, "sub/b.bin: 1000 bytes, manifest says 3145745");
+}
+
+TEST_F(Manifest, DeletedFileIsMissing) {
+  create();
+  fs::remove(tree() / "sub/deeper/c.txt");
+  expect_only(FindingKind::missing, "sub/deeper/c.txt");
+}
+
+TEST_F(Manifest, ExtraFileIsExtra) {
+  create();
+  write_file(tree() / "sub/new.txt", "not backed up by the manifest");
+  expect_only(FindingKind::extra, "sub/new.txt");
+}
+
+// A manifest edited to match a damaged file: the file then "matches", but
+// the manifest's own digest does not.
+TEST_F(Manifest, EditedManifestLineIsCaught) {
+  create();
+  write_file(tree() / "a.txt", "alphA\n");
+  std::vector<unsigned char> buffer(4096);
+  auto digest = hash_file(tree() / "a.txt", Algorithm::xxh3_128, buffer);
+  ASSERT_TRUE(digest);
+  std::string text = read_file(manifest());
+  std::string line = "f 890c8a5c5ad2a8a2edba9e94785346a3 6 a.txt\n";
+  auto pos = text.find(line);
+  ASSERT_NE(pos, std::string::npos) << text;
+  text.replace(pos, line.size(), "f " + digest->hex + " 6 a.txt\n");
+  write_file(manifest(), text);
+  auto report = verify();
+  ASSERT_EQ(report.findings.size(), 1u);
+  EXPECT_EQ(report.findings[0].kind, FindingKind::manifest_digest);
+  EXPECT_EQ(report.findings[0].path, manifest().string());
+  EXPECT_NE(report.findings[0].message.find("edited or is stale"), std::string::npos)
+      << report.findings[0].message;
+}
+
+TEST_F(Manifest, TruncatedManifestIsCaught) {
+  create();
+  std::string text = read_file(manifest());
+  text.erase(text.rfind("# self-digest"));
+  write_file(manifest(), text);
+  expect_only(FindingKind::manifest_digest, manifest().string());
+}
+
+TEST_F(Manifest, SeveralProblemsAreAllReported) {
+  create();
+  fs::remove(tree() / "a.txt");
+  fs::resize_file(tree() / "sub/b.bin", 10);
+  write_file(tree() / "sub/deeper/c.txt", "CHARLIE\n");
+  write_file(tree() / "zz-extra", "x");
+  auto report = verify();
+  ASSERT_EQ(report.findings.size(), 4u);
+  EXPECT_EQ(report.findings[0].kind, FindingKind::missing);
+  EXPECT_EQ(report.findings[0].path, "a.txt");
+  EXPECT_EQ(report.findings[1].kind, FindingKind::resized);
+  EXPECT_EQ(report.findings[1].path, "sub/b.bin");
+  EXPECT_EQ(report.findings[2].kind, FindingKind::changed);
+  EXPECT_EQ(report.findings[2].path, "sub/deeper/c.txt");
+  EXPECT_EQ(report.findings[3].kind, FindingKind::extra);
+  EXPECT_EQ(report.findings[3].path, "zz-extra");
+  EXPECT_EQ(report.files_checked, 2u);  // empty, sub-x
+}
+
+// Symlinks are recorded by their target text and never followed, so a link
+// out of the tree cannot pull outside files in, and retargeting it is a change.
+TEST_F(Manifest, SymlinksAreRecordedNotFollowed) {
+  write_file(m_dir->path() / "outside/secret", "outside");
+  fs::create_directory_symlink(m_dir->path() / "outside", tree() / "link-dir");
+  fs::create_symlink("a.txt", tree() / "link-file");
+  auto made = create();
+  EXPECT_EQ(made.files, 7u);
+  std::string text = read_file(manifest());
+  EXPECT_NE(text.find(" 5 link-file\n"), std::string::npos) << text;
+  EXPECT_EQ(text.find("secret"), std::string::npos) << text;
+  EXPECT_TRUE(verify().ok());
+  fs::remove(tree() / "link-file");
+  fs::create_symlink("empty", tree() / "link-file");
+  expect_only(FindingKind::changed, "link-file");
+  fs::remove(tree() / "link-file");
+  write_file(tree() / "link-file", "a.txt");  // same bytes, but a file now
+  expect_only(FindingKind::changed, "link-file");
+  EXPECT_EQ(verify().findings[0].message, "link-file: is a file, manifest says a symlink");
+}
+
+TEST_F(Manifest, ManifestInsideTheTreeIsLeftOut) {
+  auto made = create_manifest(tree(), tree() / "MANIFEST", {});
+  ASSERT_TRUE(made) << made.error().message;
+  EXPECT_EQ(made->files, 5u);
+  auto report = verify_manifest(tree(), tree() / "MANIFEST", {});
+  ASSERT_TRUE(report) << report.error().message;
+  EXPECT_TRUE(report->ok());
+}
+
+TEST_F(Manifest, OddFileNamesRoundTrip) {
+  write_file(tree() / "new\nline", "1");
+  write_file(tree() / "back\\slash", "2");
+  write_file(tree() / "space name ", "3");
+  create();
+  auto report = verify();
+  EXPECT_TRUE(report.ok()) << (report.findings.empty() ? "" : report.findings[0].message);
+  EXPECT_EQ(report.files_checked, 8u);
+}
+
+TEST_F(Manifest, UsageErrors) {
+  auto no_root = create_manifest(m_dir->path() / "nope", manifest(), {});
+  ASSERT_FALSE(no_root);
+  EXPECT_EQ(no_root.error().code, Errc::invalid_input);
+  auto no_manifest = verify_manifest(tree(), m_dir->path() / "nope.manifest", {});
+  ASSERT_FALSE(no_manifest);
+  EXPECT_EQ(no_manifest.error().code, Errc::not_found);
+  write_file(manifest(), "not a manifest\n");
+  auto bad = verify_manifest(tree(), manifest(), {});
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, Errc::invalid_input);
+  EXPECT_NE(bad.error().message.find(":1: not a drillproof manifest"), std::string::npos)
+      << bad.error().message;
+}
+
+}  // namespace
+}  // namespace dp::artifacts

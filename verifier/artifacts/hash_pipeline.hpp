@@ -1,0 +1,75 @@
+#pragma once
+// Hashes files on a small pool of threads and hands the results back in the
+// order they were submitted, so a manifest can be written (or merged) while
+// the tree is still being walked. Memory is bounded by the window: at most
+// 4 jobs per thread in flight, plus one read buffer per thread.
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <filesystem>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "verifier/artifacts/digest.hpp"
+#include "verifier/artifacts/manifest_format.hpp"
+#include "verifier/artifacts/tree_walk.hpp"
+
+namespace dp::artifacts {
+
+struct HashJob {
+  TreeEntry entry;
+  std::optional<ManifestEntry> expected;  // verify: what the manifest says
+};
+
+struct HashDone {
+  HashJob job;
+  Result<FileDigest> digest;
+};
+
+// Not thread-safe: submit() and finish() are called from one thread, which
+// is also the thread that runs `sink`. The destructor drains and joins.
+class HashPipeline {
+ public:
+  HashPipeline(std::filesystem::path root, Algorithm algorithm, unsigned threads,
+               std::function<void(HashDone&&)> sink);
+  HashPipeline(const HashPipeline&) = delete;
+  HashPipeline& operator=(const HashPipeline&) = delete;
+  ~HashPipeline();
+
+  // Queues the job; may first deliver finished results to the sink, and
+  // blocks while the window is full.
+  void submit(HashJob job);
+  // Delivers every outstanding result.
+  void finish();
+
+  static constexpr std::size_t k_buffer_size = 1 << 20;
+
+ private:
+  struct Slot {
+    HashJob job;
+    std::optional<Result<FileDigest>> digest;
+  };
+  void work();
+  void deliver_ready(std::unique_lock<std::mutex>& lock, bool wait_for_one);
+
+  std::filesystem::path m_root;
+  Algorithm m_algorithm;
+  std::function<void(HashDone&&)> m_sink;
+  std::size_t m_window;
+  std::mutex m_mutex;
+  std::condition_variable m_work_ready;
+  std::condition_variable m_result_ready;
+  std::deque<Slot> m_slots;       // submitted, not yet delivered
+  std::uint64_t m_front_seq = 0;  // sequence number of m_slots.front()
+  std::uint64_t m_next_take = 0;  // next sequence number a worker takes
+  bool m_stopping = false;
+  std::vector<std::thread> m_threads;
+};
+
+// std::thread::hardware_concurrency(), at least 1.
+unsigned default_threads();
+
+}  // namespace dp::artifacts

@@ -1,0 +1,86 @@
+#include "verifier/artifacts/tree_walk.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <memory>
+
+namespace dp::artifacts {
+namespace {
+
+struct DirClose {
+  void operator()(DIR* d) const { ::closedir(d); }
+};
+
+unsigned rank(char c) { return c == '/' ? 0u : static_cast<unsigned char>(c) + 1u; }
+
+// The directory is read with readdir + fstatat rather than
+// std::filesystem::directory_iterator: one lstat per entry, no path objects
+// rebuilt per call, and errno kept for the message.
+Result<void> walk_dir(int parent_fd, const std::string& name, const std::string& rel,
+                      const std::vector<std::string>& exclude,
+                      const std::function<void(TreeEntry&&)>& visit) {
+  // The root may itself be a symlink to a directory (the user named it);
+  // below it, links are entries, never descended.
+  int flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC | (rel.empty() ? 0 : O_NOFOLLOW);
+  int fd = ::openat(parent_fd, name.c_str(), flags);
+  std::string shown = rel.empty() ? name : rel;
+  if (fd < 0)
+    return make_error(Errc::io,
+                      fmt::format("{}: cannot open directory: {}", shown, std::strerror(errno)));
+  std::unique_ptr<DIR, DirClose> dir(::fdopendir(fd));
+  if (!dir) {
+    ::close(fd);
+    return make_error(Errc::io, fmt::format("{}: cannot list: {}", shown, std::strerror(errno)));
+  }
+  std::vector<std::string> names;
+  errno = 0;
+  while (dirent* d = ::readdir(dir.get())) {
+    if (std::strcmp(d->d_name, ".") != 0 && std::strcmp(d->d_name, "..") != 0)
+      names.emplace_back(d->d_name);
+    errno = 0;
+  }
+  if (errno != 0)
+    return make_error(Errc::io, fmt::format("{}: cannot list: {}", shown, std::strerror(errno)));
+  std::sort(names.begin(), names.end());
+  for (const auto& child : names) {
+    std::string child_rel = rel.empty() ? child : rel + "/" + child;
+    if (std::find(exclude.begin(), exclude.end(), child_rel) != exclude.end()) continue;
+    struct stat st {};
+    if (::fstatat(::dirfd(dir.get()), child.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
+      return make_error(Errc::io,
+                        fmt::format("{}: cannot stat: {}", child_rel, std::strerror(errno)));
+    if (S_ISDIR(st.st_mode)) {
+      DP_TRY_VOID(walk_dir(::dirfd(dir.get()), child, child_rel, exclude, visit));
+    } else if (S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)) {
+      visit(TreeEntry{std::move(child_rel),
+                      S_ISLNK(st.st_mode) ? EntryType::symlink : EntryType::file,
+                      static_cast<std::uint64_t>(st.st_size)});
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+bool path_less(std::string_view a, std::string_view b) {
+  std::size_t n = std::min(a.size(), b.size());
+  for (std::size_t i = 0; i < n; ++i)
+    if (a[i] != b[i]) return rank(a[i]) < rank(b[i]);
+  return a.size() < b.size();
+}
+
+Result<void> walk_tree(const std::filesystem::path& root, const std::vector<std::string>& exclude,
+                       const std::function<void(TreeEntry&&)>& visit) {
+  auto result = walk_dir(AT_FDCWD, root.string(), "", exclude, visit);
+  if (!result) return Unexpected<Error>(std::move(result).error().context(root.string()));
+  return {};
+}
+
+}  // namespace dp::artifacts

@@ -1,0 +1,36 @@
+#pragma once
+// A streamed, deterministic walk of a directory tree: the order manifests
+// are written and merged in, so neither side has to be held in memory.
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "verifier/core/result.hpp"
+
+namespace dp::artifacts {
+
+enum class EntryType { file, symlink };
+
+struct TreeEntry {
+  std::string rel;  // relative to the root, '/'-separated
+  EntryType type = EntryType::file;
+  std::uint64_t size = 0;  // lstat size (a symlink: its target text's length)
+};
+
+// The canonical order: bytewise, with '/' sorting before every other byte,
+// which is exactly a depth-first walk visiting each directory's names in
+// bytewise order ("a/x" < "a-b").
+bool path_less(std::string_view a, std::string_view b);
+
+// Visits regular files and symlinks under `root` in path_less order. Symlinks
+// are reported, never followed; directories are descended; other types
+// (fifos, sockets, devices) and relative paths in `exclude` are skipped.
+// Memory: one sorted listing per directory on the current path.
+// Errc::io naming the directory that cannot be listed or stat'ed.
+Result<void> walk_tree(const std::filesystem::path& root, const std::vector<std::string>& exclude,
+                       const std::function<void(TreeEntry&&)>& visit);
+
+}  // namespace dp::artifacts
