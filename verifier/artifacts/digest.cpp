@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <openssl/evp.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <xxhash.h>
 
@@ -96,13 +97,21 @@ std::string Hasher::finish_hex() {
 }
 
 Result<FileDigest> hash_file(const std::filesystem::path& file, Algorithm algorithm,
-                             std::vector<unsigned char>& buffer) {
+                             std::vector<unsigned char>& buffer,
+                             std::optional<std::uint64_t> expected_size) {
   Fd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
   if (!fd.valid())
     return make_error(Errc::io,
                       fmt::format("{}: cannot open: {}", file.string(), std::strerror(errno)));
-  // Advice only: the kernel doubles its read-ahead; failure changes nothing.
-  (void)::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
+  if (!expected_size) {
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0)
+      return make_error(Errc::io, fmt::format("{}: stat: {}", file.string(), std::strerror(errno)));
+    expected_size = static_cast<std::uint64_t>(st.st_size);
+  }
+  // Advice only (the kernel doubles its read-ahead), and only where a second
+  // block will be read: for small files it is one syscall for nothing.
+  if (*expected_size > buffer.size()) (void)::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
   Hasher hasher(algorithm);
   FileDigest out;
   for (;;) {
@@ -113,6 +122,7 @@ Result<FileDigest> hash_file(const std::filesystem::path& file, Algorithm algori
     if (n == 0) break;
     hasher.update(buffer.data(), static_cast<std::size_t>(n));
     out.size += static_cast<std::uint64_t>(n);
+    if (static_cast<std::size_t>(n) < buffer.size() && out.size == *expected_size) break;
   }
   out.hex = hasher.finish_hex();
   return out;

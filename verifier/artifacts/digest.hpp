@@ -45,9 +45,14 @@ struct FileDigest {
 
 // Reads the regular file in sequential blocks of buffer.size() bytes (the
 // caller owns the buffer so a worker reuses one). Does not follow a symlink
-// in the last component. Errc::io naming the file when it cannot be read.
+// in the last component. `expected_size` (the manifest's, when verifying;
+// otherwise fstat's) lets a short read that reaches it end the file without
+// one more read: on Linux a regular file reads short only at its end. A file
+// that grows at that very moment is hashed at the size it had.
+// Errc::io naming the file when it cannot be read.
 Result<FileDigest> hash_file(const std::filesystem::path& file, Algorithm algorithm,
-                             std::vector<unsigned char>& buffer);
+                             std::vector<unsigned char>& buffer,
+                             std::optional<std::uint64_t> expected_size = std::nullopt);
 
 // A symlink's digest is that of its target text (readlink), size its length:
 // links are recorded, never followed.

@@ -1,8 +1,10 @@
 #pragma once
 // Hashes files on a small pool of threads and hands the results back in the
 // order they were submitted, so a manifest can be written (or merged) while
-// the tree is still being walked. Memory is bounded by the window: at most
-// 4 jobs per thread in flight, plus one read buffer per thread.
+// the tree is still being walked. Jobs are handed to the workers in batches
+// (up to 32 files or 4 MiB) so that a tree of small files does not cost two
+// futex wake-ups per file. Memory is bounded by the window: at most 4
+// batches per thread in flight, plus one read buffer per thread.
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -46,19 +48,25 @@ class HashPipeline {
   void finish();
 
   static constexpr std::size_t k_buffer_size = 1 << 20;
+  static constexpr std::size_t k_batch_files = 32;
+  static constexpr std::uint64_t k_batch_bytes = 4 << 20;
 
  private:
   struct Slot {
-    HashJob job;
-    std::optional<Result<FileDigest>> digest;
+    std::vector<HashJob> jobs;
+    std::vector<Result<FileDigest>> digests;  // filled by one worker
+    bool done = false;
   };
   void work();
+  void dispatch();
   void deliver_ready(std::unique_lock<std::mutex>& lock, bool wait_for_one);
 
   std::filesystem::path m_root;
   Algorithm m_algorithm;
   std::function<void(HashDone&&)> m_sink;
   std::size_t m_window;
+  std::vector<HashJob> m_pending;  // the batch being filled; submitter only
+  std::uint64_t m_pending_bytes = 0;
   std::mutex m_mutex;
   std::condition_variable m_work_ready;
   std::condition_variable m_result_ready;

@@ -160,6 +160,19 @@ Result<CreateSummary> create_manifest(const fs::path& root, const fs::path& out,
 
 namespace {
 
+// An extra entry's size for its message: rare, so looked up here rather than
+// stat'ing every entry during the walk. 0 if it vanished meanwhile.
+std::uint64_t entry_size(const fs::path& root, const TreeEntry& e) {
+  if (e.size_known) return e.size;
+  std::error_code ec;
+  if (e.type == EntryType::symlink) {
+    auto target = fs::read_symlink(root / e.rel, ec);
+    return ec ? 0 : target.native().size();
+  }
+  auto size = fs::file_size(root / e.rel, ec);
+  return ec ? 0 : size;
+}
+
 const char* type_name(EntryType type) {
   return type == EntryType::symlink ? "a symlink" : "a file";
 }
@@ -191,8 +204,8 @@ Result<std::optional<ManifestFinding>> check_manifest(const fs::path& manifest) 
 // The merge of the manifest (in order) with the tree walk (same order).
 class Merger {
  public:
-  Merger(ManifestReader reader, VerifyReport& report)
-      : m_reader(std::move(reader)), m_report(report) {}
+  Merger(fs::path root, ManifestReader reader, VerifyReport& report)
+      : m_root(std::move(root)), m_reader(std::move(reader)), m_report(report) {}
 
   // Reads the first entry; Errc::invalid_input if the manifest changed since it was checked.
   Result<void> start() {
@@ -208,14 +221,14 @@ class Merger {
     }
     if (!m_ok || !m_cursor || m_cursor->path != e.rel) {
       add(FindingKind::extra, e.rel,
-          fmt::format("{}: not in the manifest ({} bytes)", e.rel, e.size));
+          fmt::format("{}: not in the manifest ({} bytes)", e.rel, entry_size(m_root, e)));
       return;
     }
     if (m_cursor->type != e.type)
       add(FindingKind::changed, e.rel,
           fmt::format("{}: is {}, manifest says {}", e.rel, type_name(e.type),
                       type_name(m_cursor->type)));
-    else if (m_cursor->size != e.size)
+    else if (e.size_known && m_cursor->size != e.size)
       add(FindingKind::resized, e.rel, size_message(e.rel, e.size, m_cursor->size));
     else
       pipeline.submit(HashJob{std::move(e), std::move(m_cursor)});
@@ -265,6 +278,7 @@ class Merger {
     m_report.findings.push_back(ManifestFinding{kind, path, std::move(message)});
   }
 
+  fs::path m_root;
   ManifestReader m_reader;
   VerifyReport& m_report;
   std::optional<ManifestEntry> m_cursor;
@@ -283,7 +297,7 @@ Result<VerifyReport> verify_manifest(const fs::path& root, const fs::path& manif
   if (!reader) return Unexpected<Error>(std::move(reader).error());
   VerifyReport report;
   report.algorithm = reader->algorithm();
-  Merger merger(std::move(*reader), report);
+  Merger merger(root, std::move(*reader), report);
   DP_TRY_VOID(merger.start());
   Result<void> walked;
   {

@@ -20,9 +20,9 @@ struct DirClose {
 
 unsigned rank(char c) { return c == '/' ? 0u : static_cast<unsigned char>(c) + 1u; }
 
-// The directory is read with readdir + fstatat rather than
-// std::filesystem::directory_iterator: one lstat per entry, no path objects
-// rebuilt per call, and errno kept for the message.
+// The directory is read with readdir rather than
+// std::filesystem::directory_iterator: d_type spares a stat per entry, no
+// path objects are rebuilt per call, and errno is kept for the message.
 Result<void> walk_dir(int parent_fd, const std::string& name, const std::string& rel,
                       const std::vector<std::string>& exclude,
                       const std::function<void(TreeEntry&&)>& visit) {
@@ -39,29 +39,38 @@ Result<void> walk_dir(int parent_fd, const std::string& name, const std::string&
     ::close(fd);
     return make_error(Errc::io, fmt::format("{}: cannot list: {}", shown, std::strerror(errno)));
   }
-  std::vector<std::string> names;
+  std::vector<std::pair<std::string, unsigned char>> names;  // name, d_type
   errno = 0;
   while (dirent* d = ::readdir(dir.get())) {
     if (std::strcmp(d->d_name, ".") != 0 && std::strcmp(d->d_name, "..") != 0)
-      names.emplace_back(d->d_name);
+      names.emplace_back(d->d_name, d->d_type);
     errno = 0;
   }
   if (errno != 0)
     return make_error(Errc::io, fmt::format("{}: cannot list: {}", shown, std::strerror(errno)));
   std::sort(names.begin(), names.end());
-  for (const auto& child : names) {
+  for (const auto& [child, d_type] : names) {
     std::string child_rel = rel.empty() ? child : rel + "/" + child;
     if (std::find(exclude.begin(), exclude.end(), child_rel) != exclude.end()) continue;
-    struct stat st {};
-    if (::fstatat(::dirfd(dir.get()), child.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
-      return make_error(Errc::io,
-                        fmt::format("{}: cannot stat: {}", child_rel, std::strerror(errno)));
-    if (S_ISDIR(st.st_mode)) {
-      DP_TRY_VOID(walk_dir(::dirfd(dir.get()), child, child_rel, exclude, visit));
-    } else if (S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)) {
-      visit(TreeEntry{std::move(child_rel),
-                      S_ISLNK(st.st_mode) ? EntryType::symlink : EntryType::file,
-                      static_cast<std::uint64_t>(st.st_size)});
+    TreeEntry entry{std::move(child_rel), EntryType::file, false, 0};
+    unsigned char type = d_type;
+    if (type == DT_UNKNOWN) {  // some file systems do not fill d_type
+      struct stat st {};
+      if (::fstatat(::dirfd(dir.get()), child.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
+        return make_error(Errc::io,
+                          fmt::format("{}: cannot stat: {}", entry.rel, std::strerror(errno)));
+      type = S_ISDIR(st.st_mode)   ? DT_DIR
+             : S_ISREG(st.st_mode) ? DT_REG
+             : S_ISLNK(st.st_mode) ? DT_LNK
+                                   : DT_UNKNOWN;
+      entry.size_known = true;
+      entry.size = static_cast<std::uint64_t>(st.st_size);
+    }
+    if (type == DT_DIR) {
+      DP_TRY_VOID(walk_dir(::dirfd(dir.get()), child, entry.rel, exclude, visit));
+    } else if (type == DT_REG || type == DT_LNK) {
+      entry.type = type == DT_LNK ? EntryType::symlink : EntryType::file;
+      visit(std::move(entry));
     }
   }
   return {};

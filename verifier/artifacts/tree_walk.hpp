@@ -17,7 +17,11 @@ enum class EntryType { file, symlink };
 struct TreeEntry {
   std::string rel;  // relative to the root, '/'-separated
   EntryType type = EntryType::file;
-  std::uint64_t size = 0;  // lstat size (a symlink: its target text's length)
+  // lstat size, known only when the walk had to stat the entry: names read
+  // from the directory carry their type, so files are not stat'ed one by one
+  // (the hashing worker learns the size from the read itself).
+  bool size_known = false;
+  std::uint64_t size = 0;
 };
 
 // The canonical order: bytewise, with '/' sorting before every other byte,
