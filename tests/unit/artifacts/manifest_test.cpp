@@ -122,6 +122,29 @@ TEST_F(Manifest, FlippedByteIsChanged) {
   expect_only(FindingKind::changed, "sub/b.bin");
 }
 
+// Files of 64 MiB and more are read by two threads (odd blocks ahead on a
+// helper): the digest must be that of the bytes in order, and damage in a
+// helper's block must be caught.
+TEST_F(Manifest, LargeFileReadByTwoThreads) {
+  std::string big(65 * 1024 * 1024 + 3, '\0');
+  for (std::size_t i = 0; i < big.size(); i += 4093) big[i] = static_cast<char>(i / 4093);
+  write_file(tree() / "large.bin", big);
+  Hasher whole(Algorithm::xxh3_128);
+  whole.update(big);
+  std::vector<unsigned char> buffer(128 * 1024);
+  auto digest = hash_file(tree() / "large.bin", Algorithm::xxh3_128, buffer);
+  ASSERT_TRUE(digest) << digest.error().message;
+  EXPECT_EQ(digest->size, big.size());
+  EXPECT_EQ(digest->hex, whole.finish_hex());
+  create();
+  auto& byte = big[128 * 1024 * 3 + 7];  // block 3: read by the helper
+  byte = static_cast<char>(byte ^ 0x40);
+  write_file(tree() / "large.bin", big);
+  expect_only(FindingKind::changed, "large.bin");
+  fs::resize_file(tree() / "large.bin", 64 * 1024 * 1024 + 1);
+  expect_only(FindingKind::resized, "large.bin");
+}
+
 TEST_F(Manifest, TruncatedFileIsResized) {
   create();
   fs::resize_file(tree() / "sub/b.bin", 1000);
