@@ -240,7 +240,10 @@ class Merger {
     const ManifestEntry& expected = *done.job.expected;
     if (!done.digest)
       add(FindingKind::unreadable, rel, done.digest.error().message);
-    else if (done.digest->size != expected.size)  // it changed while we read it
+    else if (done.job.entry.type == EntryType::symlink && done.digest->hex != expected.digest)
+      // A retargeted link is a change whatever the new target's length.
+      add(FindingKind::changed, rel, fmt::format("{}: symlink points elsewhere", rel));
+    else if (done.digest->size != expected.size)  // the walk does not stat: found by reading
       add(FindingKind::resized, rel, size_message(rel, done.digest->size, expected.size));
     else if (done.digest->hex != expected.digest)
       add(FindingKind::changed, rel,

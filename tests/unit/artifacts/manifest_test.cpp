@@ -228,6 +228,10 @@ TEST_F(Manifest, SymlinksAreRecordedNotFollowed) {
   fs::remove(tree() / "link-file");
   fs::create_symlink("empty", tree() / "link-file");
   expect_only(FindingKind::changed, "link-file");
+  EXPECT_EQ(verify().findings[0].message, "link-file: symlink points elsewhere");
+  fs::remove(tree() / "link-file");
+  fs::create_symlink("sub/deeper/c.txt", tree() / "link-file");  // another length
+  expect_only(FindingKind::changed, "link-file");
   fs::remove(tree() / "link-file");
   write_file(tree() / "link-file", "a.txt");  // same bytes, but a file now
   expect_only(FindingKind::changed, "link-file");
