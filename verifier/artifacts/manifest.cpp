@@ -128,6 +128,7 @@ Result<CreateSummary> create_manifest(const fs::path& root, const fs::path& out,
                             writer.line(entry_line(entry));
                             ++summary.files;
                             summary.bytes += entry.size;
+                            if (options.progress) options.progress(summary.files, summary.bytes);
                           });
     walked = walk_tree(root, excluded(root, {out, tmp}), [&](TreeEntry&& e) {
       pipeline.submit(HashJob{std::move(e), {}});
@@ -304,9 +305,14 @@ Result<VerifyReport> verify_manifest(const fs::path& root, const fs::path& manif
   DP_TRY_VOID(merger.start());
   Result<void> walked;
   {
-    HashPipeline pipeline(root, report.algorithm,
-                          options.threads ? options.threads : default_threads(),
-                          [&](HashDone&& done) { merger.hashed(std::move(done)); });
+    HashPipeline pipeline(
+        root, report.algorithm, options.threads ? options.threads : default_threads(),
+        [&, files = std::uint64_t{0}, bytes = std::uint64_t{0}](HashDone&& done) mutable {
+          ++files;
+          if (done.digest) bytes += done.digest->size;
+          merger.hashed(std::move(done));
+          if (options.progress) options.progress(files, bytes);
+        });
     walked = walk_tree(root, excluded(root, {manifest}),
                        [&](TreeEntry&& e) { merger.visit(std::move(e), pipeline); });
   }

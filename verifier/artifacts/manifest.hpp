@@ -7,6 +7,7 @@
 // number of findings).
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -15,9 +16,14 @@
 
 namespace dp::artifacts {
 
+// Called on the calling thread after each file with the running totals
+// (files and bytes read); empty: no progress.
+using Progress = std::function<void(std::uint64_t files, std::uint64_t bytes)>;
+
 struct CreateOptions {
   Algorithm algorithm = Algorithm::xxh3_128;
   unsigned threads = 0;  // 0: hardware_concurrency
+  Progress progress;
 };
 
 struct CreateSummary {
@@ -53,6 +59,7 @@ struct ManifestFinding {
 
 struct VerifyOptions {
   unsigned threads = 0;  // 0: hardware_concurrency
+  Progress progress;
 };
 
 struct VerifyReport {

@@ -1,5 +1,7 @@
 #include <fmt/format.h>
+#include <unistd.h>
 
+#include <chrono>
 #include <nlohmann/json.hpp>
 
 #include "verifier/artifacts/manifest.hpp"
@@ -17,6 +19,35 @@ struct ManifestArgs {
   bool json = false;
 };
 
+// One self-rewriting status line on stderr, only when stderr is a terminal,
+// redrawn at most ten times a second; erased when the object goes away so
+// the report on stdout is not interleaved with it.
+class ProgressLine {
+ public:
+  ProgressLine() : m_enabled(::isatty(STDERR_FILENO) == 1) {}
+  ProgressLine(const ProgressLine&) = delete;
+  ProgressLine& operator=(const ProgressLine&) = delete;
+  ~ProgressLine() {
+    if (m_drawn) fmt::print(stderr, "\r\033[K");
+  }
+  artifacts::Progress callback() {
+    if (!m_enabled) return {};
+    return [this](std::uint64_t files, std::uint64_t bytes) {
+      auto now = std::chrono::steady_clock::now();
+      if (m_drawn && now - m_last < std::chrono::milliseconds(100)) return;
+      m_last = now;
+      m_drawn = true;
+      fmt::print(stderr, "\r\033[K{} files, {:.1f} MiB", files,
+                 static_cast<double>(bytes) / (1024.0 * 1024.0));
+    };
+  }
+
+ private:
+  bool m_enabled;
+  bool m_drawn = false;
+  std::chrono::steady_clock::time_point m_last;
+};
+
 // Bad paths and unreadable manifests are usage errors (exit 2); a file that
 // cannot be read while creating is "could not finish" (exit 3).
 int failure_exit(const Error& error, const char* verb) {
@@ -31,7 +62,10 @@ int create_command(const ManifestArgs& args) {
     fmt::print(stderr, "drillproof manifest create: unknown algorithm {}\n", args.algorithm);
     return k_exit_usage;
   }
-  auto summary = artifacts::create_manifest(args.path, args.manifest, {*algorithm, args.threads});
+  std::optional<ProgressLine> progress(std::in_place);
+  auto summary = artifacts::create_manifest(args.path, args.manifest,
+                                            {*algorithm, args.threads, progress->callback()});
+  progress.reset();
   if (!summary) return failure_exit(summary.error(), "create");
   if (args.json) {
     nlohmann::json out = {{"format", "drillproof-manifest-create"},
@@ -68,7 +102,10 @@ void print_json(const ManifestArgs& args, const artifacts::VerifyReport& report)
 }
 
 int verify_command(const ManifestArgs& args) {
-  auto report = artifacts::verify_manifest(args.path, args.manifest, {args.threads});
+  std::optional<ProgressLine> progress(std::in_place);
+  auto report =
+      artifacts::verify_manifest(args.path, args.manifest, {args.threads, progress->callback()});
+  progress.reset();
   if (!report) return failure_exit(report.error(), "verify");
   if (args.json) {
     print_json(args, *report);

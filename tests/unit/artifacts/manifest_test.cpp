@@ -50,7 +50,10 @@ class Manifest : public ::testing::Test {
   fs::path manifest() const { return m_dir->path() / "tree.manifest"; }
 
   CreateSummary create(Algorithm algorithm = Algorithm::xxh3_128, unsigned threads = 0) {
-    auto made = create_manifest(tree(), manifest(), {algorithm, threads});
+    CreateOptions options;
+    options.algorithm = algorithm;
+    options.threads = threads;
+    auto made = create_manifest(tree(), manifest(), options);
     EXPECT_TRUE(made) << made.error().message;
     return made ? *made : CreateSummary{};
   }
@@ -73,10 +76,20 @@ TEST_F(Manifest, RoundTripMatches) {
   auto made = create();
   EXPECT_EQ(made.files, 5u);
   EXPECT_EQ(made.bytes, 6u + 3 * 1024 * 1024 + 17 + 8 + 17);
-  auto report = verify();
-  EXPECT_TRUE(report.ok());
-  EXPECT_EQ(report.files_checked, 5u);
-  EXPECT_EQ(report.bytes_checked, made.bytes);
+  std::uint64_t files = 0, bytes = 0;
+  VerifyOptions options;
+  options.progress = [&](std::uint64_t f, std::uint64_t b) {
+    EXPECT_GE(f, files);  // running totals, on this thread
+    files = f;
+    bytes = b;
+  };
+  auto report = verify_manifest(tree(), manifest(), options);
+  ASSERT_TRUE(report) << report.error().message;
+  EXPECT_TRUE(report->ok());
+  EXPECT_EQ(report->files_checked, 5u);
+  EXPECT_EQ(report->bytes_checked, made.bytes);
+  EXPECT_EQ(files, 5u);
+  EXPECT_EQ(bytes, made.bytes);
   EXPECT_FALSE(fs::exists(manifest().string() + ".tmp." + std::to_string(::getpid())));
 }
 
