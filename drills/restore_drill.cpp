@@ -4,6 +4,7 @@
 
 #include "drills/check_runner.hpp"
 #include "drills/restore.hpp"
+#include "verifier/artifacts/manifest.hpp"
 #include "verifier/core/signals.hpp"
 #include "verifier/core/temp_dir.hpp"
 #include "verifier/engine/mysql/my_engine.hpp"
@@ -33,8 +34,14 @@ class Drill {
   }
 
   reports::BackupResult run() {
-    bool provisioned = provision();
-    if (!provisioned) skip("restore", "skipped: no scratch instance to restore into");
+    // A backup whose files do not match its manifest is not worth minutes of
+    // restoring: fail fast, before a scratch instance is even started.
+    bool intact = manifest();
+    bool provisioned = intact && provision();
+    if (!intact)
+      skip("restore", "skipped: the backup's files do not match its manifest");
+    else if (!provisioned)
+      skip("restore", "skipped: no scratch instance to restore into");
     bool restored = provisioned && restore();
     objectives(restored);
     checks(restored);
@@ -74,6 +81,35 @@ class Drill {
   }
   void skip(const char* name, const std::string& why) {
     m_result.phases.push_back({name, Status::skipped, since(m_start), Millis{0}, why, ""});
+  }
+
+  bool manifest() {
+    const auto& backup = m_job.backup;
+    if (backup.manifest.empty()) return true;
+    auto& phase = begin("manifest");
+    say("verifying the manifest");
+    std::error_code ec;
+    fs::path root = fs::is_directory(backup.path, ec) ? backup.path : backup.path.parent_path();
+    auto report = artifacts::verify_manifest(root, backup.manifest, {});
+    if (!report) return end(phase, Unexpected<Error>(std::move(report).error()));
+    phase.duration = since(m_phase_start);
+    if (report->ok()) {
+      phase.message = fmt::format("{} files, {} bytes match {}", report->files_checked,
+                                  report->bytes_checked, backup.manifest.string());
+      return true;
+    }
+    constexpr std::size_t k_shown = 20;  // the report names the first ones; the count says the rest
+    phase.status = Status::failed;
+    phase.message = fmt::format("{} finding{} against {}", report->findings.size(),
+                                report->findings.size() == 1 ? "" : "s", backup.manifest.string());
+    for (std::size_t i = 0; i < report->findings.size() && i < k_shown; ++i)
+      phase.message +=
+          fmt::format("\n{}: {}", artifacts::finding_kind_name(report->findings[i].kind),
+                      report->findings[i].message);
+    if (report->findings.size() > k_shown)
+      phase.message += fmt::format("\n... and {} more", report->findings.size() - k_shown);
+    say(fmt::format("manifest failed: {}", phase.message.substr(0, phase.message.find('\n'))));
+    return false;
   }
 
   bool provision() {

@@ -100,6 +100,43 @@ TEST_F(SqliteRestore, GzipSqlDumpRestoresAndPasses) {
   EXPECT_EQ(read_json(out() / "report.json")["backups"][0]["format"], "sqlite SQL dump, gzip");
 }
 
+// A backup's manifest is verified before the restore: a clean copy passes
+// with a "manifest" phase; one flipped byte fails the drill (exit 1) and the
+// restore is skipped, before any scratch instance is started.
+TEST_F(SqliteRestore, ManifestIsVerifiedBeforeTheRestore) {
+  fs::create_directories(dir() / "backup");
+  fs::path copy = dir() / "backup" / "chinook.sqlite";
+  fs::copy_file(chinook("Chinook_Sqlite.sqlite"), copy);
+  fs::path manifest = dir() / "chinook.manifest";
+  auto made =
+      run_cli({"manifest", "create", (dir() / "backup").string(), "--out", manifest.string()});
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  std::string checks = fmt::format("manifest = \"{}\"\n{}", manifest.string(), k_checks);
+  auto clean = drill(plan(copy, checks));
+  EXPECT_EQ(clean.exit_code, 0) << clean.out << clean.err;
+  auto report = read_json(out() / "report.json");
+  EXPECT_EQ(report["backups"][0]["phases"][0]["name"], "manifest");
+  EXPECT_EQ(report["backups"][0]["phases"][0]["status"], "passed");
+
+  std::string bytes = read_text(copy);
+  bytes[bytes.size() / 2] = static_cast<char>(bytes[bytes.size() / 2] ^ 0x01);
+  write_text(copy, bytes);
+  fs::remove_all(out());
+  auto damaged = drill(plan(copy, checks));
+  EXPECT_EQ(damaged.exit_code, 1) << damaged.out << damaged.err;
+  report = read_json(out() / "report.json");
+  const auto& phases = report["backups"][0]["phases"];
+  EXPECT_EQ(report["backups"][0]["status"], "failed");
+  EXPECT_EQ(phases[0]["name"], "manifest");
+  EXPECT_EQ(phases[0]["status"], "failed");
+  EXPECT_NE(phases[0]["message"].get<std::string>().find("changed: chinook.sqlite: xxh3-128 "),
+            std::string::npos)
+      << phases[0]["message"];
+  ASSERT_GE(phases.size(), 2u) << phases.dump(2);
+  EXPECT_EQ(phases[1]["name"], "restore");  // no provision phase: nothing was started
+  EXPECT_EQ(phases[1]["status"], "skipped");
+}
+
 // Negative control: a dump cut in the middle of a statement is an error
 // (exit 3) naming the line where the cut statement starts.
 TEST_F(SqliteRestore, TruncatedSqlDumpIsAnErrorNamingTheLine) {

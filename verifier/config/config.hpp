@@ -56,6 +56,10 @@ struct BackupConfig {
   std::optional<int> restore_jobs;  // pg_restore -j; default: number of cores
   std::vector<std::string> roles;   // roles created before restoring (dumps that name owners)
   std::filesystem::path snapshot;   // expected state (drillproof snapshot); empty: none
+  // A drillproof manifest (docs/manifest.md) of the backup: of `path` when it
+  // is a directory, else of the directory holding it. Verified before the
+  // restore; empty: none.
+  std::filesystem::path manifest;
   // The live source for narrowing fingerprint differences: a libpq
   // connection string (postgres), "socket=... database=... [user=...]"
   // (mysql) or a database file (sqlite); empty: none.

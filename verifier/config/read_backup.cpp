@@ -17,8 +17,9 @@ namespace fs = std::filesystem;
 
 constexpr std::string_view k_where = "[[backup]]";
 constexpr std::string_view k_keys[] = {
-    "name",         "engine", "path",  "database", "rto",    "rpo",           "restore_timeout",
-    "restore_jobs", "roles",  "check", "snapshot", "source", "reference_time"};
+    "name",     "engine",          "path",           "database", "rto",
+    "rpo",      "restore_timeout", "restore_jobs",   "roles",    "check",
+    "snapshot", "source",          "reference_time", "manifest"};
 constexpr std::int64_t k_max_restore_jobs = 1024;
 constexpr std::size_t k_max_database_name = 63;  // PostgreSQL's NAMEDATALEN - 1
 
@@ -187,6 +188,13 @@ void read_snapshot_keys(Reader& reader, const toml::table& table, const fs::path
     if (text->empty() || !fs::is_regular_file(out.snapshot, ec))
       reader.report(std::move(at),
                     fmt::format("snapshot file not found: {}", out.snapshot.string()));
+  }
+  if (auto text = reader.string(table, "manifest", k_where, Need::optional)) {
+    out.manifest = (base_dir / fs::path(*text)).lexically_normal();
+    std::error_code ec;
+    if (text->empty() || !fs::is_regular_file(out.manifest, ec))
+      reader.report(reader.pos(*table.get("manifest")),
+                    fmt::format("manifest file not found: {}", out.manifest.string()));
   }
   if (auto text = reader.string(table, "source", k_where, Need::optional)) {
     if (text->empty())
