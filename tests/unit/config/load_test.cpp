@@ -289,6 +289,31 @@ path = "../backups/./2026/orders.dump"
   }
 }
 
+TEST_F(LoadTest, ManifestResolvesAgainstThePlanFolderAndMustExist) {
+  write("backups/orders.dump", "PGDMP");
+  write("backups/orders.manifest", "# drillproof manifest v1 xxh3-128\n");
+  auto result = load_plan(with_head(R"(
+[[backup]]
+name = "orders"
+engine = "postgres"
+path = "backups/orders.dump"
+manifest = "backups/orders.manifest"
+)"));
+  ASSERT_TRUE(result) << result.error().front().format();
+  EXPECT_EQ(result->backups.at(0).manifest, dir_path() / "backups/orders.manifest");
+  auto out = errors(with_head(R"(
+[[backup]]
+name = "orders"
+engine = "postgres"
+path = "backups/orders.dump"
+manifest = "backups/nope.manifest"
+)"));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0], at(8, 12,  // the value's position
+                       fmt::format("manifest file not found: {}",
+                                   (dir_path() / "backups/nope.manifest").string())));
+}
+
 TEST_F(LoadTest, AbsolutePathsAreKept) {
   auto result = load_plan(with_head(fmt::format(R"(
 [[backup]]
@@ -399,7 +424,7 @@ a = 1
   EXPECT_EQ(out[1], at(8, 1,
                        "unknown key 'compress' in [[backup]]; expected one of: name, engine, "
                        "path, database, rto, rpo, restore_timeout, restore_jobs, roles, check, "
-                       "snapshot, source, reference_time"));
+                       "snapshot, source, reference_time, manifest"));
   EXPECT_EQ(out[2], at(13, 1,
                        "unknown key 'minimum' in [[backup.check]] of type 'row_count'; expected "
                        "one of: type, name, table, expect, min, max"));
