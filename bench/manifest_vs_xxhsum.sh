@@ -56,6 +56,7 @@ for t in tree big; do
 done
 
 for t in tree big; do
+  echo "load before $t: $(uptime)"
   hyperfine --style basic --warmup 2 --runs "$runs" --export-json "$dir/$t.json" \
     -n "drillproof manifest verify ($t)" "$binary manifest verify $dir/$t $dir/$t.manifest" \
     -n "xxhsum -H2 -c ($t)" "cd $dir/$t && xxhsum -c --quiet $dir/$t.xxh128"

@@ -48,11 +48,16 @@ struct FileDigest {
 // in the last component. `expected_size` (the manifest's, when verifying;
 // otherwise fstat's) lets a short read that reaches it end the file without
 // one more read: on Linux a regular file reads short only at its end. A file
-// that grows at that very moment is hashed at the size it had.
+// that grows at that very moment is hashed at the size it had. Files of
+// 1 MiB and more are hashed through mappings instead (mapped_hash.hpp); one
+// that shrinks while mapped is an Errc::io error, not a crash. With `rel`,
+// the file opened is `rel` under the directory `dir_fd` (a shorter path
+// walk than `file`'s), and `file` only names it in messages.
 // Errc::io naming the file when it cannot be read.
 Result<FileDigest> hash_file(const std::filesystem::path& file, Algorithm algorithm,
                              std::vector<unsigned char>& buffer,
-                             std::optional<std::uint64_t> expected_size = std::nullopt);
+                             std::optional<std::uint64_t> expected_size = std::nullopt,
+                             int dir_fd = -1, const char* rel = nullptr);
 
 // A symlink's digest is that of its target text (readlink), size its length:
 // links are recorded, never followed.

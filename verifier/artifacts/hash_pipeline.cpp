@@ -1,5 +1,7 @@
 #include "verifier/artifacts/hash_pipeline.hpp"
 
+#include <fcntl.h>
+
 namespace dp::artifacts {
 
 unsigned default_threads() {
@@ -10,6 +12,9 @@ unsigned default_threads() {
 HashPipeline::HashPipeline(std::filesystem::path root, Algorithm algorithm, unsigned threads,
                            std::function<void(HashDone&&)> sink)
     : m_root(std::move(root)),
+      // Invalid if the root cannot be opened: files are then opened by full
+      // path, and the walk reports the root itself.
+      m_root_fd(::open(m_root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC)),
       m_algorithm(algorithm),
       m_sink(std::move(sink)),
       m_window(4 * std::size_t{threads == 0 ? 1 : threads}) {
@@ -47,7 +52,8 @@ void HashPipeline::work() {
       if (job.expected) expected = job.expected->size;
       slot.digests.push_back(job.entry.type == EntryType::symlink
                                  ? hash_symlink(path, m_algorithm)
-                                 : hash_file(path, m_algorithm, buffer, expected));
+                                 : hash_file(path, m_algorithm, buffer, expected, m_root_fd.get(),
+                                             m_root_fd.valid() ? job.entry.rel.c_str() : nullptr));
     }
     lock.lock();
     slot.done = true;

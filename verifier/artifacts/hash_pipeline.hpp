@@ -18,6 +18,7 @@
 #include "verifier/artifacts/digest.hpp"
 #include "verifier/artifacts/manifest_format.hpp"
 #include "verifier/artifacts/tree_walk.hpp"
+#include "verifier/core/fd.hpp"
 
 namespace dp::artifacts {
 
@@ -64,6 +65,7 @@ class HashPipeline {
   void deliver_ready(std::unique_lock<std::mutex>& lock, bool wait_for_one);
 
   std::filesystem::path m_root;
+  Fd m_root_fd;  // files are opened relative to it: a shorter path walk per file
   Algorithm m_algorithm;
   std::function<void(HashDone&&)> m_sink;
   std::size_t m_window;
