@@ -14,6 +14,7 @@ Result<void> chown_tree(const fs::path& root, const Credentials& user) {
   std::error_code ec;
   if (::lchown(root.c_str(), user.uid, user.gid) != 0)
     return make_error(Errc::io, fmt::format("chown {}: failed", root.string()));
+  if (!fs::is_directory(fs::symlink_status(root, ec))) return {};
   for (auto it = fs::recursive_directory_iterator(root, ec);
        !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
     if (::lchown(it->path().c_str(), user.uid, user.gid) != 0)

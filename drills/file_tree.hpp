@@ -20,7 +20,7 @@ Result<std::filesystem::path> real_backup_dir(const std::filesystem::path& path)
 Result<void> copy_tree(const std::filesystem::path& from, const std::filesystem::path& to,
                        Deadline deadline);
 
-// lchown of `root` and everything below it.
+// lchown of `root` (a file or a directory) and everything below it.
 Result<void> chown_tree(const std::filesystem::path& root, const Credentials& user);
 
 // Errc::internal unless `data` is a real directory directly inside
