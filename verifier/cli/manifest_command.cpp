@@ -107,12 +107,13 @@ void print_json(const ManifestArgs& args, const artifacts::VerifyReport& report)
 
 int verify_command(const ManifestArgs& args) {
   // PostgreSQL's backup_manifest is recognised by its first key.
-  auto is_pg = artifacts::is_pg_backup_manifest(args.manifest);
-  if (!is_pg) return failure_exit(is_pg.error(), "verify");
+  // A manifest that cannot be opened is reported by verify_manifest.
+  auto sniffed = artifacts::is_pg_backup_manifest(args.manifest);
+  bool is_pg = sniffed && *sniffed;
   std::optional<ProgressLine> progress(std::in_place);
   artifacts::VerifyOptions options{args.threads, progress->callback()};
-  auto report = *is_pg ? artifacts::verify_pg_manifest(args.path, args.manifest, options)
-                       : artifacts::verify_manifest(args.path, args.manifest, options);
+  auto report = is_pg ? artifacts::verify_pg_manifest(args.path, args.manifest, options)
+                      : artifacts::verify_manifest(args.path, args.manifest, options);
   progress.reset();
   if (!report) return failure_exit(report.error(), "verify");
   if (args.json) {
