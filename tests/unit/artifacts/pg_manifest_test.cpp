@@ -360,6 +360,22 @@ TEST_F(PgVerify, MalformedManifestIsAnErrorBeforeAnyFileIsRead) {
             manifest().string() + ": could not parse backup manifest: Files[0]: missing path name");
 }
 
+TEST_F(PgVerify, TablespaceSymlinkIsFollowed) {
+  // pg_basebackup -Fp with --tablespace-mapping leaves pg_tblspc/<oid> as a
+  // symlink to the tablespace's new place; its files are in the manifest.
+  fs::path outside = m_dir->path() / "tblspc";
+  write_file(outside / "PG_15_202209061/5/16400", "tablespace data");
+  fs::create_directories(root() / "pg_tblspc");
+  fs::create_directory_symlink(outside, root() / "pg_tblspc/16399");
+  m_files.push_back({"pg_tblspc/16399/PG_15_202209061/5/16400", "tablespace data", "CRC32C"});
+  write_manifest();
+  EXPECT_TRUE(verify().ok());
+  write_file(outside / "PG_15_202209061/5/16400", "tablespace dat4");
+  expect_only(FindingKind::changed, "pg_tblspc/16399/PG_15_202209061/5/16400",
+              "pg_tblspc/16399/PG_15_202209061/5/16400: CRC32C " + crc_hex("tablespace dat4") +
+                  ", manifest says " + crc_hex("tablespace data"));
+}
+
 TEST(PgWal, SegmentFileNames) {
   EXPECT_EQ(wal_file_name(1, 2, 16 << 20), "000000010000000000000002");
   EXPECT_EQ(wal_file_name(3, 0x1A5, 16 << 20), "0000000300000001000000A5");
