@@ -8,6 +8,7 @@
 #include <cstring>
 #include <ctime>
 
+#include "drills/pg_basebackup.hpp"
 #include "verifier/core/text.hpp"
 
 namespace dp::drills {
@@ -225,8 +226,16 @@ std::string format_name(BackupFormat f) {
       return "mysqldump SQL, gzip";
     case BackupFormat::mariadb_backup:
       return "mariadb-backup directory";
+    case BackupFormat::pg_basebackup_plain:
+      return "pg_basebackup plain";
+    case BackupFormat::pg_basebackup_tar:
+      return "pg_basebackup tar";
   }
   return "unknown";
+}
+
+bool is_pg_basebackup(BackupFormat f) {
+  return f == BackupFormat::pg_basebackup_plain || f == BackupFormat::pg_basebackup_tar;
 }
 
 Result<BackupFormat> detect_format(EngineKind engine, const fs::path& path) {
@@ -234,6 +243,11 @@ Result<BackupFormat> detect_format(EngineKind engine, const fs::path& path) {
   if (fs::is_directory(path, ec)) {
     if (engine == EngineKind::postgres && fs::exists(path / "toc.dat", ec))
       return BackupFormat::pg_directory;
+    if (engine == EngineKind::postgres) {
+      auto layout = basebackup_layout(path);
+      if (!layout) return Unexpected<Error>(std::move(layout).error());
+      if (*layout) return (*layout)->format;
+    }
     if (engine == EngineKind::mysql) {
       if (fs::exists(path / "xtrabackup_checkpoints", ec) ||
           fs::exists(path / "mariadb_backup_checkpoints", ec))
@@ -244,8 +258,9 @@ Result<BackupFormat> detect_format(EngineKind engine, const fs::path& path) {
                                     path.string()));
     }
     return make_error(Errc::invalid_input,
-                      fmt::format("{} is a directory but not a pg_dump directory archive (no "
-                                  "toc.dat)",
+                      fmt::format("{} is a directory but neither a pg_dump directory archive "
+                                  "(no toc.dat) nor a pg_basebackup backup (no PG_VERSION and "
+                                  "global/pg_control, no base.tar)",
                                   path.string()));
   }
   auto head = read_file_head(path, 1024);
@@ -326,6 +341,9 @@ Result<DumpOrigin> read_dump_origin(BackupFormat format, const fs::path& path) {
     }
     case BackupFormat::mariadb_backup:
       return parse_backup_info(path);
+    case BackupFormat::pg_basebackup_plain:
+    case BackupFormat::pg_basebackup_tar:
+      return basebackup_origin(path);
     default:
       return DumpOrigin{};
   }

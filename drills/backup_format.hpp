@@ -22,10 +22,15 @@ enum class BackupFormat {
   sqlite_db,     // a database file
   sqlite_sql,    // sqlite3 .dump output
   sqlite_sql_gz,
-  mysql_dump,      // mysqldump / mariadb-dump (.sql)
-  mysql_dump_gz,   // the same, gzip
-  mariadb_backup,  // a mariadb-backup (xtrabackup) directory, not yet prepared
+  mysql_dump,           // mysqldump / mariadb-dump (.sql)
+  mysql_dump_gz,        // the same, gzip
+  mariadb_backup,       // a mariadb-backup (xtrabackup) directory, not yet prepared
+  pg_basebackup_plain,  // pg_basebackup -Fp: a copy of a data directory with backup_label
+  pg_basebackup_tar,    // pg_basebackup -Ft: base.tar[.gz] (+ pg_wal.tar[.gz])
 };
+
+// pg_basebackup_plain or pg_basebackup_tar.
+bool is_pg_basebackup(BackupFormat f);
 
 std::string format_name(BackupFormat f);
 

@@ -97,7 +97,7 @@ Result<PgBinaries> find_pg_binaries(const std::string& configured) {
   return check_bindir(found.back().second, "newest /usr/lib/postgresql/*/bin");
 }
 
-Result<PgScratch> PgScratch::start(const PgBinaries& bin, const ScratchOptions& options) {
+Result<PgScratch> PgScratch::create(const PgBinaries& bin, const ScratchOptions& options) {
   auto dir = TempDir::create("drillproof-pg-");
   if (!dir) return Unexpected<Error>(std::move(dir).error());
   PgScratch scratch(std::move(*dir), bin);
@@ -114,7 +114,17 @@ Result<PgScratch> PgScratch::start(const PgBinaries& bin, const ScratchOptions& 
     auto owned = scratch.m_dir.chown_to(*options.run_as);
     if (!owned) return Unexpected<Error>(std::move(owned).error());
   }
+  scratch.m_options = options;
+  return scratch;
+}
 
+Result<PgScratch> PgScratch::start(const PgBinaries& bin, const ScratchOptions& options,
+                                   std::vector<std::string> server_args) {
+  auto created = create(bin, options);
+  if (!created) return Unexpected<Error>(std::move(created).error());
+  PgScratch scratch = std::move(*created);
+  scratch.m_server_args = std::move(server_args);
+  const fs::path root = scratch.dir();
   SpawnOptions init;
   init.argv = {(bin.bindir / "initdb").string(),
                "-D",
@@ -139,12 +149,12 @@ Result<PgScratch> PgScratch::start(const PgBinaries& bin, const ScratchOptions& 
                       fmt::format("initdb failed ({}):\n{}", initdb->status.describe(),
                                   tail_lines(initdb->err + initdb->out, 20)));
 
-  scratch.m_options = options;
   if (auto up = scratch.launch(); !up) return Unexpected<Error>(std::move(up).error());
   return scratch;
 }
 
-Result<void> PgScratch::launch() {
+Result<void> PgScratch::launch(std::vector<std::string> extra, std::optional<Deadline> until) {
+  m_extra = std::move(extra);
   SpawnOptions server;
   server.argv = {(m_bin.bindir / "postgres").string(),
                  "-D",
@@ -181,6 +191,8 @@ Result<void> PgScratch::launch() {
                  "log_min_messages=warning",
                  "-c",
                  "unix_socket_permissions=0777"};
+  server.argv.insert(server.argv.end(), m_server_args.begin(), m_server_args.end());
+  server.argv.insert(server.argv.end(), m_extra.begin(), m_extra.end());
   server.run_as = m_options.run_as;
   server.cwd = dir();
   server.env = {{"LC_ALL", "C"}, {"TZ", "UTC"}};
@@ -196,7 +208,7 @@ Result<void> PgScratch::launch() {
 
   auto conn = connect_options("postgres");
   conn.connect_timeout = 2s;
-  Deadline deadline = deadline_in(m_options.start_timeout);
+  Deadline deadline = until ? *until : deadline_in(m_options.start_timeout);
   auto step = 5ms;
   while (true) {
     if (auto status = m_server->poll())
@@ -209,10 +221,11 @@ Result<void> PgScratch::launch() {
           Errc::interrupted,
           fmt::format("interrupted by signal {} while postgres was starting", interrupt_signal()));
     if (std::chrono::steady_clock::now() >= deadline)
-      return make_error(Errc::timeout,
-                        fmt::format("postgres did not accept connections within {}:\n{}",
-                                    format_duration(m_options.start_timeout),
-                                    tail_lines(read_file_tail(log_file(), 8192), 20)));
+      return make_error(
+          Errc::timeout,
+          fmt::format("postgres did not accept connections within {}:\n{}",
+                      until ? "restore_timeout" : format_duration(m_options.start_timeout),
+                      tail_lines(read_file_tail(log_file(), 8192), 20)));
     std::this_thread::sleep_for(step);
     if (step < 50ms) step *= 2;
   }
@@ -222,7 +235,7 @@ Result<void> PgScratch::launch() {
 Result<void> PgScratch::restart(const std::function<void()>& while_stopped) {
   m_server.reset();  // immediate shutdown, reaped
   if (while_stopped) while_stopped();
-  return launch();
+  return launch(m_extra);
 }
 
 PgScratch::~PgScratch() {

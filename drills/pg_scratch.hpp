@@ -8,6 +8,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "verifier/core/child_process.hpp"
 #include "verifier/core/temp_dir.hpp"
@@ -43,13 +44,28 @@ class PgScratch {
 
   // initdb, start, wait until it accepts connections. Errors carry the tail
   // of initdb's output or the server log.
-  static Result<PgScratch> start(const PgBinaries& bin, const ScratchOptions& options);
+  // `server_args` follow the defaults ("-c", "name=value"; a later -c
+  // wins), e.g. wal_level=replica for a test source pg_basebackup reads.
+  static Result<PgScratch> start(const PgBinaries& bin, const ScratchOptions& options,
+                                 std::vector<std::string> server_args = {});
+  // Only the private directory (owned by the server user when root), for a
+  // data directory that comes from elsewhere (a base backup): fill
+  // data_dir(), then launch().
+  static Result<PgScratch> create(const PgBinaries& bin, const ScratchOptions& options);
+  // Starts postgres on data_dir() with the defaults, start()'s server_args and
+  // `extra`, and waits until it accepts connections: until `until` when
+  // given (a restore that replays WAL), else for options.start_timeout.
+  // Errors carry the tail of the server log.
+  Result<void> launch(std::vector<std::string> extra = {},
+                      std::optional<Deadline> until = std::nullopt);
 
   PgScratch(PgScratch&&) = default;
   PgScratch& operator=(PgScratch&&) = default;
   ~PgScratch();
 
   const std::filesystem::path& dir() const { return m_dir.path(); }
+  std::filesystem::path data_dir() const { return m_dir.path() / "data"; }
+  const ScratchOptions& options() const { return m_options; }
   std::filesystem::path log_file() const { return m_dir.path() / "server.log"; }
   const PgBinaries& binaries() const { return m_bin; }
   engine::ConnectOptions connect_options(const std::string& database) const;
@@ -65,10 +81,11 @@ class PgScratch {
 
  private:
   PgScratch(TempDir dir, PgBinaries bin) : m_dir(std::move(dir)), m_bin(std::move(bin)) {}
-  Result<void> launch();  // start postgres on the data dir and wait until it is ready
-  TempDir m_dir;          // declared first: destroyed after the server is stopped
+  TempDir m_dir;  // declared first: destroyed after the server is stopped
   PgBinaries m_bin;
   ScratchOptions m_options;
+  std::vector<std::string> m_server_args;  // start()'s
+  std::vector<std::string> m_extra;        // launch()'s `extra`, kept for restart()
   std::optional<ChildProcess> m_server;
   pid_t m_kept_pid = -1;
 };

@@ -6,6 +6,7 @@
 
 #include "drills/backup_format.hpp"
 #include "drills/my_scratch.hpp"
+#include "drills/pg_basebackup.hpp"
 #include "drills/pg_scratch.hpp"
 #include "verifier/plan/plan.hpp"
 
@@ -22,6 +23,25 @@ struct RestoreRun {
 // than the server, naming both.
 RestoreRun restore_postgres(const PgScratch& scratch, const plan::BackupJob& job,
                             BackupFormat format, Deadline deadline);
+
+// Copies (plain) or extracts with tar (base.tar[.gz] into `data`,
+// pg_wal.tar[.gz] into data/pg_wal) a base backup into `data`, which must
+// not exist. The backup is only read. tar's stderr goes to `log`.
+Result<void> stage_basebackup(const BaseBackupLayout& layout, const std::filesystem::path& data,
+                              const std::filesystem::path& log, Deadline deadline);
+
+// pg_basebackup backups into a scratch made by PgScratch::create: moves
+// `staged` (a data directory stage_basebackup filled, e.g. to verify a tar
+// backup's manifest; empty: none) to scratch.data_dir() or stages the
+// backup there, refuses a PG_VERSION major other than the server's, a
+// backup without the WAL its backup_label starts from (-X none) and
+// tablespaces, removes postmaster.pid/.opts and standby/recovery signals,
+// and starts postgres with drillproof's own configuration files; the
+// server replays the backup's WAL and the restore ends when it accepts
+// connections (bounded by `deadline`).
+RestoreRun restore_pg_basebackup(PgScratch& scratch, const plan::BackupJob& job,
+                                 const BaseBackupLayout& layout,
+                                 const std::filesystem::path& staged, Deadline deadline);
 
 // MySQL dumps (.sql, .sql.gz): creates the plan's `database`, then pipes the
 // dump into the mariadb client (gzip -dc in front for .sql.gz), whose

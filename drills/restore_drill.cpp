@@ -5,6 +5,7 @@
 #include "drills/check_runner.hpp"
 #include "drills/restore.hpp"
 #include "verifier/artifacts/manifest.hpp"
+#include "verifier/artifacts/pg_manifest.hpp"
 #include "verifier/core/signals.hpp"
 #include "verifier/core/temp_dir.hpp"
 #include "verifier/engine/mysql/my_engine.hpp"
@@ -34,6 +35,7 @@ class Drill {
   }
 
   reports::BackupResult run() {
+    detect();
     // A backup whose files do not match its manifest is not worth minutes of
     // restoring: fail fast, before a scratch instance is even started.
     bool intact = manifest();
@@ -83,25 +85,83 @@ class Drill {
     m_result.phases.push_back({name, Status::skipped, since(m_start), Millis{0}, why, ""});
   }
 
-  bool manifest() {
+  // The format, once: the plan's `format` (if any) must match the content.
+  // An error here surfaces in the restore phase.
+  void detect() {
+    m_format = detect_format(m_job.backup.engine, m_job.backup.path);
+    const std::string& want = m_job.backup.format;
+    if (m_format && !want.empty() && (want == "basebackup") != is_pg_basebackup(*m_format))
+      m_format = make_error(Errc::invalid_input,
+                            fmt::format("{} is a {}, but the plan says format = \"{}\"",
+                                        m_job.backup.path.string(), format_name(*m_format), want));
+    else if (!m_format && want == "basebackup")
+      m_format = make_error(
+          Errc::invalid_input,
+          fmt::format("the plan says format = \"basebackup\": {}", m_format.error().message));
+    if (!m_format || !is_pg_basebackup(*m_format)) return;
+    auto layout = basebackup_layout(m_job.backup.path);
+    if (!layout)
+      m_format = Unexpected<Error>(std::move(layout).error());
+    else if (*layout)
+      m_layout = std::move(**layout);
+  }
+  bool basebackup() const { return m_format && is_pg_basebackup(*m_format) && m_layout; }
+
+  // Which manifest to verify: the plan's (a drillproof manifest or a
+  // PostgreSQL backup_manifest), else a base backup's own backup_manifest.
+  Result<std::pair<fs::path, bool>> pick_manifest() const {
     const auto& backup = m_job.backup;
-    if (backup.manifest.empty()) return true;
-    auto& phase = begin("manifest");
-    say("verifying the manifest");
+    if (!backup.manifest.empty()) {
+      auto pg = artifacts::is_pg_backup_manifest(backup.manifest);
+      if (!pg) return Unexpected<Error>(std::move(pg).error());
+      return std::pair{backup.manifest, *pg};
+    }
+    if (basebackup() && backup.verify_manifest && !m_layout->manifest.empty())
+      return std::pair{m_layout->manifest, true};
+    return std::pair{fs::path(), false};
+  }
+
+  // A tar base backup is extracted to be verified; the restore then moves
+  // the verified copy into the scratch instance instead of extracting again.
+  Result<fs::path> manifest_root(bool pg) {
+    const auto& path = m_job.backup.path;
     std::error_code ec;
-    fs::path root = fs::is_directory(backup.path, ec) ? backup.path : backup.path.parent_path();
-    auto report = artifacts::verify_manifest(root, backup.manifest, {});
+    if (!pg || !basebackup() || m_layout->format != BackupFormat::pg_basebackup_tar)
+      return fs::is_directory(path, ec) ? path : path.parent_path();
+    auto dir = TempDir::create("drillproof-pgbb-");
+    if (!dir) return Unexpected<Error>(std::move(dir).error());
+    m_staged.emplace(std::move(*dir));
+    say(fmt::format("extracting {} to verify its backup_manifest", m_layout->base_tar.string()));
+    fs::path data = m_staged->path() / "data";
+    auto staged = stage_basebackup(*m_layout, data, m_staged->path() / "tar.log",
+                                   deadline_in(m_job.restore_timeout));
+    if (!staged) return Unexpected<Error>(std::move(staged).error());
+    return data;
+  }
+
+  bool manifest() {
+    auto picked = pick_manifest();
+    if (picked && picked->first.empty()) return true;
+    auto& phase = begin("manifest");
+    if (!picked) return end(phase, Unexpected<Error>(std::move(picked).error()));
+    const auto& [manifest, pg] = *picked;
+    say("verifying the manifest");
+    auto root = manifest_root(pg);
+    if (!root) return end(phase, Unexpected<Error>(std::move(root).error()));
+    auto report = pg ? artifacts::verify_pg_manifest(*root, manifest, {})
+                     : artifacts::verify_manifest(*root, manifest, {});
     if (!report) return end(phase, Unexpected<Error>(std::move(report).error()));
     phase.duration = since(m_phase_start);
     if (report->ok()) {
-      phase.message = fmt::format("{} files, {} bytes match {}", report->files_checked,
-                                  report->bytes_checked, backup.manifest.string());
+      phase.message =
+          fmt::format("{} files, {} bytes match {}{}", report->files_checked, report->bytes_checked,
+                      manifest.string(), m_staged ? " (checked on the extracted copy)" : "");
       return true;
     }
     constexpr std::size_t k_shown = 20;  // the report names the first ones; the count says the rest
     phase.status = Status::failed;
     phase.message = fmt::format("{} finding{} against {}", report->findings.size(),
-                                report->findings.size() == 1 ? "" : "s", backup.manifest.string());
+                                report->findings.size() == 1 ? "" : "s", manifest.string());
     for (std::size_t i = 0; i < report->findings.size() && i < k_shown; ++i)
       phase.message +=
           fmt::format("\n{}: {}", artifacts::finding_kind_name(report->findings[i].kind),
@@ -119,7 +179,9 @@ class Drill {
       const auto& bin = *m_env.pg_binaries;
       if (!bin) return end(phase, Unexpected<Error>(bin.error()));
       ScratchOptions opts{m_env.run_as, m_env.start_timeout, m_env.keep_scratch};
-      auto scratch = PgScratch::start(*bin, opts);
+      // A base backup brings its own data directory: the server starts on
+      // it in the restore step.
+      auto scratch = basebackup() ? PgScratch::create(*bin, opts) : PgScratch::start(*bin, opts);
       if (!scratch) return end(phase, Unexpected<Error>(std::move(scratch).error()));
       m_pg.emplace(std::move(*scratch));
       m_result.server_version = "PostgreSQL " + bin->version;
@@ -154,12 +216,21 @@ class Drill {
 
   bool restore() {
     auto& phase = begin("restore");
-    auto format = detect_format(m_job.backup.engine, m_job.backup.path);
-    if (!format) return end(phase, Unexpected<Error>(std::move(format).error()));
+    auto& format = m_format;
+    if (!format) return end(phase, Unexpected<Error>(format.error()));
     m_result.format = format_name(*format);
     say(fmt::format("restoring {} ({})", m_job.backup.path.string(), m_result.format));
     RestoreRun run;
-    if (m_pg) {
+    if (m_pg && basebackup()) {
+      fs::path staged = m_staged ? m_staged->path() / "data" : fs::path();
+      run = restore_pg_basebackup(*m_pg, m_job, *m_layout, staged,
+                                  deadline_in(m_job.restore_timeout));
+      m_staged.reset();
+      if (!run.result && run.result.error().code == Errc::timeout)
+        run.result = make_error(Errc::timeout,
+                                fmt::format("restore did not finish within restore_timeout {}",
+                                            format_duration(m_job.restore_timeout)));
+    } else if (m_pg) {
       run = restore_postgres(*m_pg, m_job, *format, deadline_in(m_job.restore_timeout));
       if (!run.result && run.result.error().code == Errc::timeout)
         run.result = make_error(Errc::timeout,
@@ -306,6 +377,7 @@ class Drill {
     if (m_my) m_my->stop();
     m_my.reset();
     m_dir.reset();
+    m_staged.reset();
     phase.duration = since(m_phase_start);
   }
 
@@ -317,6 +389,9 @@ class Drill {
   std::optional<PgScratch> m_pg;
   std::optional<MyScratch> m_my;
   std::optional<TempDir> m_dir;
+  Result<BackupFormat> m_format = make_error(Errc::internal, "format not detected");
+  std::optional<BaseBackupLayout> m_layout;  // set for pg_basebackup backups
+  std::optional<TempDir> m_staged;           // a tar base backup extracted by the manifest phase
 };
 
 }  // namespace

@@ -15,7 +15,7 @@ jobs="$(nproc)"
 
 packages=(
   build-essential cmake pkg-config git ca-certificates
-  libpq-dev libsqlite3-dev libssl-dev zlib1g-dev libxxhash-dev
+  libpq-dev libsqlite3-dev libssl-dev zlib1g-dev libxxhash-dev libisal-dev
   libtomlplusplus-dev libfmt-dev libcli11-dev nlohmann-json3-dev
   default-libmysqlclient-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev

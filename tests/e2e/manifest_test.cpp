@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "tests/integration/support.hpp"
+#include "verifier/core/sha256.hpp"
 
 namespace dp::test {
 namespace {
@@ -92,6 +93,47 @@ TEST_F(ManifestCli, UsageErrorsExitTwo) {
   EXPECT_NE(no_manifest.err.find("cannot read manifest"), std::string::npos) << no_manifest.err;
   write_text(manifest(), "garbage\n");
   EXPECT_EQ(verify().exit_code, 2);
+}
+
+// PostgreSQL's backup_manifest is recognised without an option; the real
+// pg_basebackup comparison is tests/integration/pg_manifest_test.cpp.
+TEST_F(ManifestCli, BackupManifestIsRecognised) {
+  auto line = [](const std::string& path, const std::string& data) {
+    return fmt::format(
+        R"({{ "Path": "{}", "Size": {}, "Last-Modified": "2026-11-21 10:00:00 GMT", )"
+        R"("Checksum-Algorithm": "SHA256", "Checksum": "{}" }})",
+        path, data.size(), sha256_hex(data));
+  };
+  std::string body = "{ \"PostgreSQL-Backup-Manifest-Version\": 1,\n\"Files\": [\n" +
+                     line("a.txt", "alpha\n") + ",\n" + line("sub/b.txt", "bravo\n") + ",\n" +
+                     line("sub/c.txt", "charlie\n") + "\n],\n\"WAL-Ranges\": [\n],\n";
+  fs::path bm = tree() / "backup_manifest";
+  write_text(bm, body + "\"Manifest-Checksum\": \"" + sha256_hex(body) + "\"}\n");
+  auto clean = run_cli({"manifest", "verify", tree().string(), bm.string()});
+  EXPECT_EQ(clean.exit_code, 0) << clean.out << clean.err;
+  EXPECT_EQ(clean.out, fmt::format("verified: {} matches {} (3 files, 20 bytes, SHA256)\n",
+                                   tree().string(), bm.string()));
+  write_text(tree() / "a.txt", "alphA\n");
+  auto bad = run_cli({"manifest", "verify", tree().string(), bm.string()});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_EQ(
+      bad.out,
+      fmt::format("changed          a.txt: SHA256 {}, manifest says {}\nNOT VERIFIED: 1 "
+                  "finding in {} against {}\n",
+                  sha256_hex("alphA\n"), sha256_hex("alpha\n"), tree().string(), bm.string()));
+  auto json = nlohmann::json::parse(
+      run_cli({"manifest", "verify", tree().string(), bm.string(), "--json"}).out);
+  EXPECT_EQ(json["manifest_format"], "backup_manifest");
+  EXPECT_EQ(json["algorithm"], "SHA256");
+  EXPECT_EQ(json["findings"][0]["kind"], "changed");
+  write_text(bm,
+             "{ \"PostgreSQL-Backup-Manifest-Version\": 1, \"Files\": [ { \"Path\": "
+             "\"a.txt\" } ] }\n\n");
+  auto malformed = run_cli({"manifest", "verify", tree().string(), bm.string()});
+  EXPECT_EQ(malformed.exit_code, 2);
+  EXPECT_EQ(malformed.err,
+            "drillproof manifest verify: " + bm.string() +
+                ": could not parse backup manifest: Files[0] (\"a.txt\"): missing size\n");
 }
 
 }  // namespace

@@ -14,7 +14,9 @@ namespace dp::test {
 class SourcePg {
  public:
   // Starts the server; nullopt (with `why`) when PostgreSQL is not installed.
-  static std::optional<SourcePg> start(std::string& why) {
+  // `server_args` go to postgres after PgScratch's ("-c", "wal_level=replica").
+  static std::optional<SourcePg> start(std::string& why,
+                                       std::vector<std::string> server_args = {}) {
     auto bin = drills::find_pg_binaries("");
     if (!bin) {
       why = bin.error().message;
@@ -25,7 +27,8 @@ class SourcePg {
       why = user.error().message;
       return std::nullopt;
     }
-    auto scratch = drills::PgScratch::start(*bin, {*user, std::chrono::seconds(60), false});
+    auto scratch = drills::PgScratch::start(*bin, {*user, std::chrono::seconds(60), false},
+                                            std::move(server_args));
     if (!scratch) {
       why = scratch.error().message;
       return std::nullopt;

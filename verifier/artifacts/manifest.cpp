@@ -97,6 +97,8 @@ const char* finding_kind_name(FindingKind kind) {
       return "unreadable";
     case FindingKind::manifest_digest:
       return "manifest_digest";
+    case FindingKind::wal:
+      return "wal";
   }
   return "changed";
 }
@@ -301,6 +303,7 @@ Result<VerifyReport> verify_manifest(const fs::path& root, const fs::path& manif
   if (!reader) return Unexpected<Error>(std::move(reader).error());
   VerifyReport report;
   report.algorithm = reader->algorithm();
+  report.algorithm_label = algorithm_name(report.algorithm);
   Merger merger(root, std::move(*reader), report);
   DP_TRY_VOID(merger.start());
   Result<void> walked;

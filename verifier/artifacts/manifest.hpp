@@ -47,6 +47,7 @@ enum class FindingKind {
   resized,          // different size
   unreadable,       // in both, but could not be read
   manifest_digest,  // the manifest's self-digest does not match: edited or stale
+  wal,              // backup_manifest only: a WAL segment its WAL-Ranges need is not in pg_wal/
 };
 
 const char* finding_kind_name(FindingKind kind);
@@ -62,8 +63,15 @@ struct VerifyOptions {
   Progress progress;
 };
 
+enum class ManifestFormat { drillproof, pg_backup };
+
 struct VerifyReport {
-  Algorithm algorithm = Algorithm::xxh3_128;
+  Algorithm algorithm = Algorithm::xxh3_128;  // drillproof manifests only
+  ManifestFormat format = ManifestFormat::drillproof;
+  // The file digest as output prints it: algorithm_name(algorithm), or for a
+  // backup_manifest its Checksum-Algorithm ("CRC32C"; comma-separated if the
+  // files differ).
+  std::string algorithm_label;
   std::uint64_t files_checked = 0;  // entries whose digest matched
   std::uint64_t bytes_checked = 0;
   std::vector<ManifestFinding> findings;  // every problem, sorted by path

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "verifier/artifacts/manifest.hpp"
+#include "verifier/artifacts/pg_manifest.hpp"
 #include "verifier/cli/cli.hpp"
 #include "verifier/cli/commands.hpp"
 
@@ -89,22 +90,30 @@ void print_json(const ManifestArgs& args, const artifacts::VerifyReport& report)
   for (const auto& f : report.findings)
     findings.push_back(
         {{"kind", artifacts::finding_kind_name(f.kind)}, {"path", f.path}, {"message", f.message}});
-  nlohmann::json out = {{"format", "drillproof-manifest-verify"},
-                        {"version", 1},
-                        {"path", args.path},
-                        {"manifest", args.manifest},
-                        {"algorithm", artifacts::algorithm_name(report.algorithm)},
-                        {"ok", report.ok()},
-                        {"files_checked", report.files_checked},
-                        {"bytes_checked", report.bytes_checked},
-                        {"findings", std::move(findings)}};
+  nlohmann::json out = {
+      {"format", "drillproof-manifest-verify"},
+      {"version", 1},
+      {"path", args.path},
+      {"manifest", args.manifest},
+      {"manifest_format",
+       report.format == artifacts::ManifestFormat::pg_backup ? "backup_manifest" : "drillproof"},
+      {"algorithm", report.algorithm_label},
+      {"ok", report.ok()},
+      {"files_checked", report.files_checked},
+      {"bytes_checked", report.bytes_checked},
+      {"findings", std::move(findings)}};
   fmt::print("{}\n", out.dump(2));
 }
 
 int verify_command(const ManifestArgs& args) {
+  // PostgreSQL's backup_manifest is recognised by its first key.
+  // A manifest that cannot be opened is reported by verify_manifest.
+  auto sniffed = artifacts::is_pg_backup_manifest(args.manifest);
+  bool is_pg = sniffed && *sniffed;
   std::optional<ProgressLine> progress(std::in_place);
-  auto report =
-      artifacts::verify_manifest(args.path, args.manifest, {args.threads, progress->callback()});
+  artifacts::VerifyOptions options{args.threads, progress->callback()};
+  auto report = is_pg ? artifacts::verify_pg_manifest(args.path, args.manifest, options)
+                      : artifacts::verify_manifest(args.path, args.manifest, options);
   progress.reset();
   if (!report) return failure_exit(report.error(), "verify");
   if (args.json) {
@@ -114,8 +123,7 @@ int verify_command(const ManifestArgs& args) {
       fmt::print("{:<16} {}\n", artifacts::finding_kind_name(f.kind), f.message);
     if (report->ok())
       fmt::print("verified: {} matches {} ({} files, {} bytes, {})\n", args.path, args.manifest,
-                 report->files_checked, report->bytes_checked,
-                 artifacts::algorithm_name(report->algorithm));
+                 report->files_checked, report->bytes_checked, report->algorithm_label);
     else
       fmt::print("NOT VERIFIED: {} finding{} in {} against {}\n", report->findings.size(),
                  report->findings.size() == 1 ? "" : "s", args.path, args.manifest);
@@ -137,9 +145,15 @@ Runner setup_manifest(CLI::App& sub) {
   create->add_option("--algorithm", create_args->algorithm, "file digest: xxh3-128 or sha256")
       ->check(CLI::IsMember({"xxh3-128", "sha256"}))
       ->capture_default_str();
-  CLI::App* verify = sub.add_subcommand("verify", "compare a directory tree with its manifest");
+  CLI::App* verify = sub.add_subcommand(
+      "verify",
+      "compare a directory tree with its manifest (drillproof's, or PostgreSQL's backup_manifest "
+      "of a pg_basebackup directory)");
   verify->add_option("path", verify_args->path, "the directory to check")->required();
-  verify->add_option("manifest", verify_args->manifest, "the manifest file")->required();
+  verify
+      ->add_option("manifest", verify_args->manifest,
+                   "the manifest file: drillproof's, or a pg_basebackup's DIR/backup_manifest")
+      ->required();
   for (auto [app, args] :
        {std::pair{create, create_args.get()}, std::pair{verify, verify_args.get()}}) {
     app->add_option("--threads", args->threads, "hashing threads (default: one per core)")
@@ -148,7 +162,8 @@ Runner setup_manifest(CLI::App& sub) {
   }
   sub.footer(
       "exit codes: 0 every file matches; 1 findings (missing, extra, changed, resized, "
-      "unreadable files or an edited manifest), each named; 2 usage error (no such directory, "
+      "unreadable files, an edited manifest, missing WAL of a pg_basebackup), each named; 2 usage "
+      "error (no such directory, "
       "unreadable or malformed manifest); 3 a file could not be read while creating");
   return [create, create_args, verify_args] {
     return create->parsed() ? create_command(*create_args) : verify_command(*verify_args);

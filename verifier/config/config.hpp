@@ -69,6 +69,12 @@ struct BackupConfig {
   std::string reference_time = "dump";
   std::vector<CheckSpec> checks;
   SourcePos pos;
+  // postgres: what `path` must be, "dump" (pg_dump output) or "basebackup"
+  // (pg_basebackup); empty: recognised from the content alone.
+  std::string format;
+  // postgres base backups: verify their own backup_manifest before the
+  // restore (when they have one and `manifest` names no other).
+  bool verify_manifest = true;
 };
 
 struct Config {

@@ -16,10 +16,22 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr std::string_view k_where = "[[backup]]";
-constexpr std::string_view k_keys[] = {
-    "name",     "engine",          "path",           "database", "rto",
-    "rpo",      "restore_timeout", "restore_jobs",   "roles",    "check",
-    "snapshot", "source",          "reference_time", "manifest"};
+constexpr std::string_view k_keys[] = {"name",
+                                       "engine",
+                                       "path",
+                                       "database",
+                                       "rto",
+                                       "rpo",
+                                       "restore_timeout",
+                                       "restore_jobs",
+                                       "roles",
+                                       "check",
+                                       "snapshot",
+                                       "source",
+                                       "reference_time",
+                                       "manifest",
+                                       "format",
+                                       "verify_manifest"};
 constexpr std::int64_t k_max_restore_jobs = 1024;
 constexpr std::size_t k_max_database_name = 63;  // PostgreSQL's NAMEDATALEN - 1
 
@@ -214,6 +226,43 @@ void read_snapshot_keys(Reader& reader, const toml::table& table, const fs::path
   }
 }
 
+// `format` and `verify_manifest` (postgres only). A base backup is a
+// directory, so naming one and pointing at a file is caught here; what the
+// directory holds is checked when the drill runs.
+void read_format_keys(Reader& reader, const toml::table& table, std::optional<EngineKind> engine,
+                      BackupConfig& out) {
+  auto format = reader.string(table, "format", k_where, Need::optional);
+  auto verify = reader.boolean(table, "verify_manifest", k_where, Need::optional);
+  bool postgres = engine == EngineKind::postgres;
+  if (format) {
+    SourcePos at = reader.pos(*table.get("format"));
+    if (engine && !postgres) {
+      reader.report(reader.key_pos(table, "format"), "'format' applies to postgres backups only");
+    } else if (*format != "dump" && *format != "basebackup") {
+      reader.report(
+          at, fmt::format("'format' must be \"dump\" or \"basebackup\", got \"{}\"", *format));
+    } else {
+      out.format = *format;
+      std::error_code ec;
+      if (*format == "basebackup" && fs::is_regular_file(out.path, ec))
+        reader.report(at, fmt::format("format = \"basebackup\" needs a directory written by "
+                                      "pg_basebackup -D, but path is a file: {}",
+                                      out.path.string()));
+    }
+  }
+  if (!verify) return;
+  if (engine && !postgres) {
+    reader.report(reader.key_pos(table, "verify_manifest"),
+                  "'verify_manifest' applies to postgres base backups only");
+    return;
+  }
+  out.verify_manifest = *verify;
+  if (!*verify && !out.manifest.empty())
+    reader.report(reader.key_pos(table, "verify_manifest"),
+                  "verify_manifest = false contradicts 'manifest': a manifest the plan names is "
+                  "always verified");
+}
+
 // Kinds that compare against a snapshot need the backup to name one.
 void require_snapshot(Reader& reader, std::span<const CheckKindInfo> kinds,
                       const BackupConfig& out) {
@@ -246,6 +295,7 @@ BackupConfig read_backup(Reader& reader, const toml::table& table, const fs::pat
   read_jobs(reader, table, out);
   read_roles(reader, table, engine, out);
   read_snapshot_keys(reader, table, base_dir, out);
+  read_format_keys(reader, table, engine, out);
   read_checks(reader, table, kinds, out);
   require_snapshot(reader, kinds, out);
   return out;

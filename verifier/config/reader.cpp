@@ -94,6 +94,16 @@ std::optional<std::int64_t> Reader::integer(const toml::table& table, std::strin
   return std::nullopt;
 }
 
+std::optional<bool> Reader::boolean(const toml::table& table, std::string_view key,
+                                    std::string_view where, Need need) {
+  const toml::node* node = find(table, key, where, need);
+  if (!node) return std::nullopt;
+  if (const auto* b = node->as_boolean()) return b->get();
+  report(pos(*node),
+         fmt::format("'{}' must be a boolean (true or false), got {}", key, type_name(*node)));
+  return std::nullopt;
+}
+
 std::optional<std::vector<std::string>> Reader::string_list(const toml::table& table,
                                                             std::string_view key,
                                                             std::string_view where, Need need) {

@@ -58,6 +58,8 @@ class Reader {
                                  std::string_view where, Need need);
   std::optional<std::int64_t> integer(const toml::table& table, std::string_view key,
                                       std::string_view where, Need need);
+  std::optional<bool> boolean(const toml::table& table, std::string_view key,
+                              std::string_view where, Need need);
   std::optional<std::vector<std::string>> string_list(const toml::table& table,
                                                       std::string_view key, std::string_view where,
                                                       Need need);

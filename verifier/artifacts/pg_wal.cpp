@@ -1,0 +1,118 @@
+#include "verifier/artifacts/pg_wal.hpp"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <optional>
+
+#include "verifier/core/fd.hpp"
+
+namespace fs = std::filesystem;
+
+namespace dp::artifacts {
+namespace {
+
+constexpr std::uint64_t k_default_seg_size = 16 << 20;
+constexpr std::uint16_t k_long_header = 0x0002;  // XLP_LONG_HEADER
+
+// XLogLongPageHeaderData, stable since PostgreSQL 11: magic u16, info u16,
+// tli u32, pageaddr u64, rem_len u32, (pad), sysid u64, seg_size u32, blcksz u32.
+struct LongHeader {
+  std::uint16_t info = 0;
+  std::uint32_t tli = 0;
+  std::uint64_t pageaddr = 0;
+  std::uint32_t seg_size = 0;
+};
+
+std::optional<LongHeader> read_long_header(const fs::path& file) {
+  Fd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return std::nullopt;
+  std::array<unsigned char, 40> b{};
+  if (::pread(fd.get(), b.data(), b.size(), 0) != static_cast<ssize_t>(b.size()))
+    return std::nullopt;
+  LongHeader h;
+  std::memcpy(&h.info, b.data() + 2, 2);
+  std::memcpy(&h.tli, b.data() + 4, 4);
+  std::memcpy(&h.pageaddr, b.data() + 8, 8);
+  std::memcpy(&h.seg_size, b.data() + 32, 4);
+  if (!(h.info & k_long_header)) return std::nullopt;
+  return h;
+}
+
+bool valid_seg_size(std::uint64_t s) {
+  return s >= (1u << 20) && s <= (1u << 30) && (s & (s - 1)) == 0;
+}
+
+bool is_segment_name(const std::string& name) {
+  return name.size() == 24 && std::all_of(name.begin(), name.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F');
+         });
+}
+
+std::uint64_t find_seg_size(const fs::path& wal_dir) {
+  std::error_code ec;
+  std::vector<std::string> names;
+  for (fs::directory_iterator it(wal_dir, ec), end; !ec && it != end; it.increment(ec)) {
+    std::string name = it->path().filename().string();
+    if (is_segment_name(name)) names.push_back(std::move(name));
+  }
+  std::sort(names.begin(), names.end());
+  for (const auto& name : names) {
+    auto h = read_long_header(wal_dir / name);
+    if (h && valid_seg_size(h->seg_size)) return h->seg_size;
+  }
+  return k_default_seg_size;
+}
+
+}  // namespace
+
+std::string wal_file_name(std::uint32_t timeline, std::uint64_t segno, std::uint64_t seg_size) {
+  std::uint64_t per_id = 0x100000000ull / seg_size;
+  return fmt::format("{:08X}{:08X}{:08X}", timeline, static_cast<std::uint32_t>(segno / per_id),
+                     static_cast<std::uint32_t>(segno % per_id));
+}
+
+std::vector<ManifestFinding> check_pg_wal(const fs::path& root,
+                                          const std::vector<PgWalRange>& ranges) {
+  std::vector<ManifestFinding> out;
+  if (ranges.empty()) return out;
+  fs::path wal_dir = root / "pg_wal";
+  std::uint64_t seg_size = find_seg_size(wal_dir);
+  for (const auto& r : ranges) {
+    std::uint64_t first = r.start_lsn / seg_size;
+    // The record that ends at End-LSN lies in the segment of its last byte.
+    std::uint64_t last = (r.end_lsn > r.start_lsn ? r.end_lsn - 1 : r.start_lsn) / seg_size;
+    std::string range = fmt::format("WAL range {}-{} on timeline {}", format_lsn(r.start_lsn),
+                                    format_lsn(r.end_lsn), r.timeline);
+    for (std::uint64_t segno = first; segno <= last; ++segno) {
+      std::string rel = "pg_wal/" + wal_file_name(r.timeline, segno, seg_size);
+      fs::path file = root / rel;
+      std::error_code ec;
+      auto size = fs::file_size(file, ec);  // follows a symlinked pg_wal
+      std::string problem;
+      if (ec) {
+        problem = "missing";
+      } else if (size != seg_size) {
+        problem = fmt::format("{} bytes, a segment is {}", size, seg_size);
+      } else {
+        auto h = read_long_header(file);
+        if (!h)
+          problem = "its first page is not a WAL segment header";
+        else if (h->pageaddr != segno * seg_size)
+          // The header's timeline is not compared: after a timeline switch
+          // the new segment starts as a copy of the old timeline's.
+          problem = fmt::format("its first page is for LSN {}", format_lsn(h->pageaddr));
+      }
+      if (!problem.empty())
+        out.push_back(ManifestFinding{FindingKind::wal, rel,
+                                      fmt::format("{}: needed for {}: {}", rel, range, problem)});
+    }
+  }
+  return out;
+}
+
+}  // namespace dp::artifacts
