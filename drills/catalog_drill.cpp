@@ -262,27 +262,21 @@ reports::BackupResult run_catalog_drill(const config::CatalogConfig& catalog, Ti
                   {},
                   {}};
     auto compared = compare_offsite(catalog);
-    reports::PhaseResult phase{"offsite", Status::passed, since(start), Millis{0}, "", ""};
     if (!compared) {
       c.status = Status::error;
       c.message = compared.error().message;
-      phase.status = Status::error;
-      phase.message = c.message;
     } else {
       c.findings = std::move(compared->findings);
       c.observed =
           fmt::format("{} files ({} bytes) compared, {} difference{}", compared->files,
                       compared->bytes, c.findings.size(), c.findings.size() == 1 ? "" : "s");
-      phase.message = c.observed;
       if (!c.findings.empty()) {
         c.status = Status::failed;
         c.message = fmt::format("offsite copy differs: {} difference{}", c.findings.size(),
                                 c.findings.size() == 1 ? "" : "s");
       }
     }
-    phase.duration = since(clock::now()) - phase.started;
-    c.duration = phase.duration;
-    r.phases.push_back(std::move(phase));
+    c.duration = std::chrono::duration_cast<Millis>(clock::now() - start);
     r.checks.push_back(std::move(c));
     r.status = reports::worst(r.status, r.checks.back().status);
   }

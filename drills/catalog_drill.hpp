@@ -4,8 +4,8 @@
 // and compare an offsite copy by manifest. Nothing is restored and nothing
 // is written; the result is a BackupResult (engine "catalog") so every
 // report renders it:
-//   phases  "scan" (listing; its message names count, oldest and newest)
-//           and "offsite" (hashing both copies) when `offsite` is set
+//   phase   "scan" (listing; its message names count, newest with its age,
+//           and oldest)
 //   checks  "entries" (names whose time cannot be read, or lies in the
 //           future), one per requirement named as written ("daily 35d"),
 //           "max_age" when set, "offsite" when set; one Finding per gap or
