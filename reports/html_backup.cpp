@@ -32,7 +32,7 @@ std::string backup_facts(const BackupResult& b) {
   fact("Engine", or_dash(b.engine));
   fact("Backup path", "<code>" + or_dash(b.path) + "</code>");
   fact("Format", or_dash(b.format));
-  fact("Server version", or_dash(b.server_version));
+  if (b.engine != "catalog") fact("Server version", or_dash(b.server_version));
   fact("Status", status_badge(b.status));
   fact("Started", esc(format_utc(b.started)));
   fact("Duration", esc(human_duration(b.duration)));
@@ -215,7 +215,8 @@ std::string backup_section(const BackupResult& backup, std::size_t index) {
       status_name(backup.status), backup_anchor(index), index + 1, esc(backup.name),
       status_badge(backup.status));
   out += backup_facts(backup);
-  out += objectives_block(backup);
+  // A catalog is listed, not restored: it has no RTO or RPO to chart.
+  if (backup.engine != "catalog") out += objectives_block(backup);
   out += phases_block(backup);
   out += checks_block(backup, index);
   return out + "</section>\n";

@@ -169,7 +169,7 @@ Runner setup_run(CLI::App& sub) {
   sub.add_option("plan", args->plan_file, "the plan file (TOML)")->required();
   sub.add_option("--out", args->settings.out,
                  "report directory (default ./drillproof-report/<UTC timestamp>/)");
-  sub.add_option("--only", args->only, "drill only the backup NAME (repeatable)")
+  sub.add_option("--only", args->only, "drill only the backup or catalog NAME (repeatable)")
       ->type_name("NAME")
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   sub.add_option("--jobs,-j", args->jobs, "backups drilled at the same time (default 1)")

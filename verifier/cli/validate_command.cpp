@@ -16,6 +16,23 @@ struct ValidateArgs {
 
 std::string objective(const std::optional<Millis>& d) { return d ? format_duration(*d) : "-"; }
 
+// Catalogs are checked before the drills, without a server.
+void print_catalogs(const plan::Plan& plan) {
+  if (plan.catalogs.empty()) return;
+  fmt::print("{} catalog{}, checked first\n", plan.catalogs.size(),
+             plan.catalogs.size() == 1 ? "" : "s");
+  for (const auto& c : plan.catalogs) {
+    fmt::print("  -  {}  [catalog]  {}/{}\n", c.name, c.path.string(), c.pattern);
+    fmt::print("       time     {}, {}\n",
+               c.time_from_mtime ? std::string("modification time")
+                                 : fmt::format("from name \"{}\"", c.name_time),
+               c.timezone);
+    for (const auto& r : c.require) fmt::print("       require  {}\n", r.text);
+    if (c.max_age) fmt::print("       max_age  {}\n", format_duration(*c.max_age));
+    if (!c.offsite.empty()) fmt::print("       offsite  {}\n", c.offsite.string());
+  }
+}
+
 int validate_command(const ValidateArgs& args) {
   auto plan = load_plan(args.plan_file, plan::Options{args.only, 1, false, ""});
   if (!plan) return k_exit_usage;
@@ -44,6 +61,7 @@ int validate_command(const ValidateArgs& args) {
     }
     for (const auto& c : b.checks) fmt::print("       check    {} ({})\n", c.name, c.type);
   }
+  print_catalogs(*plan);
   if (std::any_of(plan->jobs.begin(), plan->jobs.end(),
                   [](const auto& j) { return j.backup.engine == EngineKind::postgres; })) {
     auto bin = drills::find_pg_binaries(plan->settings.pg_bindir);
@@ -61,7 +79,7 @@ int validate_command(const ValidateArgs& args) {
 Runner setup_validate(CLI::App& sub) {
   auto args = std::make_shared<ValidateArgs>();
   sub.add_option("plan", args->plan_file, "the plan file (TOML)")->required();
-  sub.add_option("--only", args->only, "consider only the backup NAME (repeatable)")
+  sub.add_option("--only", args->only, "consider only the backup or catalog NAME (repeatable)")
       ->type_name("NAME");
   return [args] { return validate_command(*args); };
 }

@@ -77,10 +77,35 @@ struct BackupConfig {
   bool verify_manifest = true;
 };
 
+// A retention rule of a [[catalog]] (docs/plan.md): "daily 35d" asks for a
+// backup in each of the last 35 calendar days.
+enum class CatalogPeriod { hour, day, week, month, year };
+struct CatalogRequirement {
+  CatalogPeriod period = CatalogPeriod::day;
+  int count = 1;     // periods in the window
+  std::string text;  // as written: "daily 35d"; the report's check name
+};
+
+// A directory of dated backups, checked for retention coverage without
+// restoring anything.
+struct CatalogConfig {
+  std::string name;
+  std::filesystem::path path;    // absolute; relative paths resolve against the plan's folder
+  std::string pattern;           // glob over paths relative to `path` ("shop-*.dump", "*/*/*")
+  bool time_from_mtime = false;  // time_from = "mtime"; default "name"
+  std::string name_time;         // NameTimeFormat text; set when time_from = "name"
+  std::string timezone = "UTC";  // TimeZone text: names and calendar days are read in it
+  std::vector<CatalogRequirement> require;
+  std::optional<Millis> max_age;  // the newest backup must be younger
+  std::filesystem::path offsite;  // copy compared by manifest; empty: none
+  SourcePos pos;
+};
+
 struct Config {
   std::filesystem::path file;
   PlanSettings plan;
   std::vector<BackupConfig> backups;
+  std::vector<CatalogConfig> catalogs;  // [[catalog]]
 };
 
 // Reads and validates `file`. `kinds` is the check registry's catalogue: a

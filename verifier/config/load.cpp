@@ -82,6 +82,7 @@ std::vector<BackupConfig> read_backups(Reader& reader, const toml::table& root,
                                        std::span<const CheckKindInfo> kinds) {
   std::vector<BackupConfig> out;
   const toml::node* node = root.get("backup");
+  if (!node && root.get("catalog")) return out;  // a plan of catalogs only
   if (!node) {
     reader.report(reader.start_of_file(),
                   "no [[backup]] entries; a plan needs at least one [[backup]] table");
@@ -108,6 +109,7 @@ std::vector<BackupConfig> read_backups(Reader& reader, const toml::table& root,
 void reject_unknown_top_level(Reader& reader, const toml::table& root) {
   for (auto&& [key, node] : root) {
     if (key == "plan" || key == "backup") continue;
+    if (key == "catalog") continue;  // read_catalog.cpp
     SourcePos at = reader.pos(key.source());
     if (node.is_table())
       reader.report(at,
@@ -188,6 +190,9 @@ Result<Config, Diagnostics> parse(std::string_view text, const fs::path& file,
   reject_unknown_top_level(reader, root);
   config.plan = read_plan(reader, root, base_dir_of(file));
   config.backups = read_backups(reader, root, base_dir_of(file), kinds);
+  detail::SeenNames backup_names;
+  for (const auto& b : config.backups) backup_names.emplace(b.name, b.pos.line);
+  config.catalogs = detail::read_catalogs(reader, root, base_dir_of(file), backup_names);
   if (reader.error_count() > 0) return Unexpected<Diagnostics>(reader.take_sorted());
   return config;
 }

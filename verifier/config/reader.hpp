@@ -96,4 +96,10 @@ BackupConfig read_backup(Reader& reader, const toml::table& table,
                          const std::filesystem::path& base_dir,
                          std::span<const CheckKindInfo> kinds, SeenNames& seen);
 
+// Every [[catalog]] table (read_catalog.cpp). `seen` holds the backup names,
+// which catalog names may not repeat.
+std::vector<CatalogConfig> read_catalogs(Reader& reader, const toml::table& root,
+                                         const std::filesystem::path& base_dir,
+                                         const SeenNames& seen);
+
 }  // namespace dp::config::detail

@@ -10,12 +10,15 @@ Result<Plan> build(const config::Config& config, const Options& options, int cor
   std::vector<std::string> unknown;
   for (const auto& name : options.only) {
     bool found = std::any_of(config.backups.begin(), config.backups.end(),
-                             [&](const auto& b) { return b.name == name; });
+                             [&](const auto& b) { return b.name == name; }) ||
+                 std::any_of(config.catalogs.begin(), config.catalogs.end(),
+                             [&](const auto& c) { return c.name == name; });
     if (!found) unknown.push_back(name);
   }
   if (!unknown.empty()) {
     std::vector<std::string> names;
     for (const auto& b : config.backups) names.push_back(b.name);
+    for (const auto& c : config.catalogs) names.push_back(c.name);
     return make_error(
         Errc::invalid_input,
         fmt::format("--only: no backup named {} in {}; the plan has: {}", fmt::join(unknown, ", "),
@@ -46,6 +49,10 @@ Result<Plan> build(const config::Config& config, const Options& options, int cor
     job.restore_jobs = b.restore_jobs.value_or(std::max(1, cores));
     plan.jobs.push_back(std::move(job));
   }
+  for (const auto& c : config.catalogs)
+    if (options.only.empty() ||
+        std::find(options.only.begin(), options.only.end(), c.name) != options.only.end())
+      plan.catalogs.push_back(c);
   return plan;
 }
 

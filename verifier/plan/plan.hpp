@@ -28,7 +28,8 @@ struct BackupJob {
 struct Plan {
   config::PlanSettings settings;
   std::string file;
-  std::vector<BackupJob> jobs;    // in plan order
+  std::vector<BackupJob> jobs;                  // in plan order
+  std::vector<config::CatalogConfig> catalogs;  // [[catalog]] in plan order, --only applied
   std::vector<std::string> only;  // the --only names (the run's scope); empty: every backup
   int parallel = 1;
   bool keep_scratch = false;
@@ -36,7 +37,7 @@ struct Plan {
 };
 
 // `cores` is the default for restore_jobs. Errc::invalid_input when --only
-// names a backup the plan does not have (the message lists the names).
+// names a backup or catalog the plan does not have (the message lists the names).
 Result<Plan> build(const config::Config& config, const Options& options, int cores);
 
 }  // namespace dp::plan

@@ -235,3 +235,47 @@ TEST(PlanBuild, EmptyPlanBuildsNoJobs) {
 
 }  // namespace
 }  // namespace dp::plan
+
+namespace dp::plan {
+namespace {
+
+config::Config with_catalogs() {
+  config::Config c = make_config();
+  for (const char* name : {"shop-dumps", "wal"}) {
+    config::CatalogConfig cat;
+    cat.name = name;
+    cat.path = std::string("/backups/") + name;
+    c.catalogs.push_back(cat);
+  }
+  return c;
+}
+
+TEST(PlanBuild, CatalogsAreCarriedInPlanOrder) {
+  auto plan = build(with_catalogs(), Options{}, 4);
+  ASSERT_TRUE(plan);
+  ASSERT_EQ(plan->catalogs.size(), 2u);
+  EXPECT_EQ(plan->catalogs[0].name, "shop-dumps");
+  EXPECT_EQ(plan->catalogs[1].name, "wal");
+  EXPECT_EQ(plan->jobs.size(), 3u);
+}
+
+TEST(PlanBuild, OnlySelectsCatalogsToo) {
+  Options o;
+  o.only = {"wal", "users"};
+  auto plan = build(with_catalogs(), o, 4);
+  ASSERT_TRUE(plan);
+  ASSERT_EQ(plan->catalogs.size(), 1u);
+  EXPECT_EQ(plan->catalogs[0].name, "wal");
+  ASSERT_EQ(plan->jobs.size(), 1u);
+  EXPECT_EQ(plan->jobs[0].backup.name, "users");
+
+  o.only = {"wall"};
+  auto unknown = build(with_catalogs(), o, 4);
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().message,
+            "--only: no backup named wall in /plans/shop.toml; the plan has: orders, users, "
+            "billing, shop-dumps, wal");
+}
+
+}  // namespace
+}  // namespace dp::plan

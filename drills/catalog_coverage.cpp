@@ -1,0 +1,144 @@
+// Periods are numbered on the zone's wall clock so that "a calendar day"
+// means the day a person in that zone would name; weeks count from Monday
+// 1969-12-29 so that a week index maps to one ISO week.
+#include "drills/catalog_coverage.hpp"
+
+#include <fmt/format.h>
+
+#include <set>
+
+namespace dp::drills {
+namespace {
+
+using namespace std::chrono;
+using config::CatalogPeriod;
+
+std::int64_t floor_div(std::int64_t a, std::int64_t b) {
+  std::int64_t q = a / b;
+  return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+std::string day_label(sys_days day) {
+  year_month_day ymd{day};
+  return fmt::format("{:04}-{:02}-{:02}", static_cast<int>(ymd.year()),
+                     static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
+}
+
+}  // namespace
+
+const char* period_adjective(CatalogPeriod period) {
+  switch (period) {
+    case CatalogPeriod::hour:
+      return "hourly";
+    case CatalogPeriod::day:
+      return "daily";
+    case CatalogPeriod::week:
+      return "weekly";
+    case CatalogPeriod::month:
+      return "monthly";
+    case CatalogPeriod::year:
+      return "yearly";
+  }
+  return "daily";
+}
+
+const char* period_plural(CatalogPeriod period) {
+  switch (period) {
+    case CatalogPeriod::hour:
+      return "hours";
+    case CatalogPeriod::day:
+      return "days";
+    case CatalogPeriod::week:
+      return "weeks";
+    case CatalogPeriod::month:
+      return "months";
+    case CatalogPeriod::year:
+      return "years";
+  }
+  return "days";
+}
+
+std::int64_t period_index(CatalogPeriod period, TimePoint t, const TimeZone& zone) {
+  const std::int64_t secs = zone.wall_clock(t).time_since_epoch().count();
+  const std::int64_t day = floor_div(secs, 86'400);
+  switch (period) {
+    case CatalogPeriod::hour:
+      return floor_div(secs, 3'600);
+    case CatalogPeriod::day:
+      return day;
+    case CatalogPeriod::week:
+      return floor_div(day + 3, 7);  // 1970-01-01 was a Thursday
+    case CatalogPeriod::month:
+    case CatalogPeriod::year: {
+      year_month_day ymd{sys_days{days{day}}};
+      std::int64_t y = static_cast<int>(ymd.year());
+      if (period == CatalogPeriod::year) return y;
+      return y * 12 + static_cast<unsigned>(ymd.month()) - 1;
+    }
+  }
+  return day;
+}
+
+std::string period_label(CatalogPeriod period, std::int64_t index) {
+  switch (period) {
+    case CatalogPeriod::hour:
+      return fmt::format("{} {:02}:00", day_label(sys_days{days{floor_div(index, 24)}}),
+                         index - floor_div(index, 24) * 24);
+    case CatalogPeriod::day:
+      return day_label(sys_days{days{index}});
+    case CatalogPeriod::week: {
+      sys_days thursday{days{index * 7}};  // the week's Monday is index * 7 - 3
+      year_month_day ymd{thursday};
+      sys_days jan1{ymd.year() / January / 1};
+      auto week = (thursday - jan1).count() / 7 + 1;
+      return fmt::format("{:04}-W{:02}", static_cast<int>(ymd.year()), week);
+    }
+    case CatalogPeriod::month:
+      return fmt::format("{:04}-{:02}", floor_div(index, 12),
+                         index - floor_div(index, 12) * 12 + 1);
+    case CatalogPeriod::year:
+      return fmt::format("{:04}", index);
+  }
+  return {};
+}
+
+Coverage coverage(std::span<const TimePoint> times, const config::CatalogRequirement& requirement,
+                  TimePoint now, const TimeZone& zone) {
+  const CatalogPeriod period = requirement.period;
+  const std::int64_t current = period_index(period, now, zone);
+  std::set<std::int64_t> held;
+  for (TimePoint t : times)
+    if (t <= now) held.insert(period_index(period, t, zone));
+
+  Coverage out;
+  out.window = requirement.count;
+  out.current_counted = held.count(current) > 0;
+  const std::int64_t last = out.current_counted ? current : current - 1;
+  const std::int64_t first = last - requirement.count + 1;
+  out.first = period_label(period, first);
+  out.last = period_label(period, last);
+  std::int64_t gap_start = 0;
+  bool in_gap = false;
+  for (std::int64_t i = first; i <= last + 1; ++i) {
+    const bool has = i <= last && held.count(i) > 0;
+    if (i <= last && has) ++out.covered;
+    if (i <= last && !has && !in_gap) {
+      in_gap = true;
+      gap_start = i;
+    } else if ((has || i > last) && in_gap) {
+      in_gap = false;
+      out.gaps.push_back(CoverageGap{period_label(period, gap_start), period_label(period, i - 1),
+                                     static_cast<int>(i - gap_start)});
+    }
+  }
+  return out;
+}
+
+std::string gap_message(const CoverageGap& gap, CatalogPeriod period) {
+  if (gap.periods == 1)
+    return fmt::format("no {} backup for {}", period_adjective(period), gap.first);
+  return fmt::format("no {} backup for {} .. {} ({} {})", period_adjective(period), gap.first,
+                     gap.last, gap.periods, period_plural(period));
+}
+
+}  // namespace dp::drills

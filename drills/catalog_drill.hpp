@@ -1,0 +1,65 @@
+#pragma once
+// A [[catalog]] check: list the dated backups in a directory, read each
+// one's time, check the retention requirements and the newest backup's age,
+// and compare an offsite copy by manifest. Nothing is restored and nothing
+// is written; the result is a BackupResult (engine "catalog") so every
+// report renders it:
+//   phase   "scan" (listing; its message names count, newest with its age,
+//           and oldest)
+//   checks  "entries" (names whose time cannot be read, or lies in the
+//           future), one per requirement named as written ("daily 35d"),
+//           "max_age" when set, "offsite" when set; one Finding per gap or
+//           difference.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "reports/run_report.hpp"
+#include "verifier/config/config.hpp"
+#include "verifier/core/name_time.hpp"
+
+namespace dp::drills {
+
+// One entry matching the catalog's pattern: a file or a directory.
+struct CatalogEntry {
+  std::string rel;                // relative to the catalog directory
+  std::optional<TimePoint> time;  // nullopt: could not be read
+  std::string problem;            // why not, when time is nullopt
+};
+
+// Relative paths under `root` matching `pattern` segment by segment with
+// fnmatch(FNM_PERIOD), sorted. Errc::io when a directory cannot be listed.
+Result<std::vector<std::string>> list_matching(const std::filesystem::path& root,
+                                               const std::string& pattern);
+
+// Entries under `catalog.path` matching `catalog.pattern` (fnmatch with
+// FNM_PATHNAME | FNM_PERIOD, so '*' never crosses '/' and hidden partial
+// uploads are not backups), sorted by path, with their times.
+// Errc::io when the directory cannot be listed.
+Result<std::vector<CatalogEntry>> scan_catalog(const config::CatalogConfig& catalog);
+
+// Evaluates "entries", the requirements and "max_age" for scanned entries at
+// `now`. Pure. The result has no phases; `status` is the worst check.
+reports::BackupResult evaluate_catalog(const config::CatalogConfig& catalog,
+                                       const std::vector<CatalogEntry>& entries, TimePoint now);
+
+// Compares the pattern's entries (files inside matching directories too) in
+// the catalog and its offsite copy by xxh3-128 digest. One finding per
+// difference, its target the relative path and its message one of
+//   "missing offsite", "extra offsite",
+//   "changed offsite: xxh3-128 <here> here, <there> offsite",
+//   "resized offsite: <n> bytes here, <m> offsite",
+//   "unreadable here: <reason>", "unreadable offsite: <reason>".
+// Errc::not_found when the offsite directory does not exist; Errc::io when
+// either tree cannot be listed.
+struct OffsiteReport {
+  std::uint64_t files = 0;  // compared files present on both sides
+  std::uint64_t bytes = 0;
+  std::vector<Finding> findings;
+};
+Result<OffsiteReport> compare_offsite(const config::CatalogConfig& catalog);
+
+// scan + evaluate + offsite, timed; `now` is the clock the coverage uses.
+reports::BackupResult run_catalog_drill(const config::CatalogConfig& catalog, TimePoint now);
+
+}  // namespace dp::drills
