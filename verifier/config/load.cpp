@@ -107,7 +107,7 @@ std::vector<BackupConfig> read_backups(Reader& reader, const toml::table& root,
 
 void reject_unknown_top_level(Reader& reader, const toml::table& root) {
   for (auto&& [key, node] : root) {
-    if (key == "plan" || key == "backup") continue;
+    if (key == "plan" || key == "backup" || key == "blob_store") continue;
     SourcePos at = reader.pos(key.source());
     if (node.is_table())
       reader.report(at,
@@ -188,6 +188,8 @@ Result<Config, Diagnostics> parse(std::string_view text, const fs::path& file,
   reject_unknown_top_level(reader, root);
   config.plan = read_plan(reader, root, base_dir_of(file));
   config.backups = read_backups(reader, root, base_dir_of(file), kinds);
+  config.blob_stores = detail::read_blob_stores(reader, root, base_dir_of(file));
+  detail::resolve_blob_stores(reader, kinds, config.blob_stores, config.backups);
   if (reader.error_count() > 0) return Unexpected<Diagnostics>(reader.take_sorted());
   return config;
 }
