@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# blob_refs_vs_pipeline.sh [--refs N] [--keys K] [--dangling D] [--runs R] [--bench PATH]
+# blob_refs_vs_pipeline.sh [--refs N] [--keys K] [--dangling D] [--runs R] [--bench PATH] [--breakdown]
 #
 # Times the blob_refs check against the shell pipeline a user would write to
 # find dangling blob keys:
@@ -28,13 +28,15 @@
 #   --dangling D  dangling rows, a divisor of N (default 50000)
 #   --runs R      hyperfine runs per command (default 5)
 #   --bench PATH  dp_blob_refs_bench (default build/bench/)
+#   --breakdown   also time, in the same hyperfine invocation, the floor both
+#                 sides share: psql COPY of the keys to /dev/null
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=pg_common.sh
 source "$here/pg_common.sh"
 
-refs=5000000 keys=1000000 dangling=50000 runs=5 bench=''
+refs=5000000 keys=1000000 dangling=50000 runs=5 bench='' breakdown=0
 while [[ $# -gt 0 ]]; do
   case $1 in
     --refs) refs=${2:?}; shift 2 ;;
@@ -42,8 +44,9 @@ while [[ $# -gt 0 ]]; do
     --dangling) dangling=${2:?}; shift 2 ;;
     --runs) runs=${2:?}; shift 2 ;;
     --bench) bench=${2:?}; shift 2 ;;
-    -h | --help) sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) echo "usage: ${0##*/} [--refs N] [--keys K] [--dangling D] [--runs R] [--bench PATH]" >&2; exit 2 ;;
+    --breakdown) breakdown=1; shift ;;
+    -h | --help) sed -n '2,34p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "usage: ${0##*/} [--refs N] [--keys K] [--dangling D] [--runs R] [--bench PATH] [--breakdown]" >&2; exit 2 ;;
   esac
 done
 for v in "$refs" "$keys" "$dangling" "$runs"; do
@@ -139,10 +142,15 @@ rss() {
 dp_rss=$(rss "$dp_cmd")
 pipe_rss=$(rss "$pipe_cmd")
 
+extra=()
+if [[ $breakdown == 1 ]]; then
+  extra=(-n "psql COPY only" "$bindir/psql -X -q ${conn[*]} -d blobs -c 'COPY ($query) TO STDOUT' >/dev/null")
+fi
+
 result=$out_dir/blob-refs-$refs.json
 hyperfine --warmup 1 --runs "$runs" --export-json "$result" \
   -n "blob_refs" "$dp_cmd || test \$? = 1" \
-  -n "psql | sort -u; comm -23" "$pipe_cmd" >&2
+  -n "psql | sort -u; comm -23" "$pipe_cmd" "${extra[@]}" >&2
 
 jq -r --arg dr "$dp_rss" --arg pr "$pipe_rss" --arg refs "$refs" --arg keys "$keys" --arg d "$dp_count" '
   .results as $r

@@ -90,37 +90,42 @@ class Run {
       start = tab + 1;
     }
     m_fields.resize(m_last_needed + 1);  // a short row (never from a real engine) reads as empty
-    std::optional<std::string> key = decode_copy_field(m_fields[0]);
-    if (!key) {
+    // Keys without a backslash (nearly all) are used in place: no copy per row.
+    std::string_view key = m_fields[0];
+    if (key == "\\N") {
       ++m_null_keys;
       return;
     }
-    std::string_view rel = *key;
+    if (key.find('\\') != std::string_view::npos) {
+      m_key_buf = *decode_copy_field(key);
+      key = m_key_buf;
+    }
+    std::string_view rel = key;
     if (!rel.starts_with(m_o.key_prefix)) {
-      add(m_dangling, *key,
+      add(m_dangling, key,
           fmt::format("dangling reference: '{}' does not start with key_prefix '{}' of blob store "
                       "'{}' ({})",
-                      *key, m_o.key_prefix, m_o.store, where()));
+                      key, m_o.key_prefix, m_o.store, where()));
       return;
     }
     rel.remove_prefix(m_o.key_prefix.size());
     if (auto why = key_escape_reason(rel)) {
-      add(m_escapes, *key,
-          fmt::format("key '{}' escapes blob store '{}': {}; not opened ({})", *key, m_o.store,
-                      *why, where()));
+      add(m_escapes, key,
+          fmt::format("key '{}' escapes blob store '{}': {}; not opened ({})", key, m_o.store, *why,
+                      where()));
       return;
     }
     std::uint32_t i = m_index.find(rel);
     if (i == BlobIndex::k_none) {
-      add(m_dangling, *key,
-          fmt::format("dangling reference: '{}' is not in blob store '{}' ({})", *key, m_o.store,
+      add(m_dangling, key,
+          fmt::format("dangling reference: '{}' is not in blob store '{}' ({})", key, m_o.store,
                       where()));
       return;
     }
     m_index.mark_referenced(i);
     if (m_index.kind(i) == BlobIndex::Kind::symlink) {
-      add(m_unusable, *key,
-          fmt::format("'{}' in blob store '{}' is a symlink (never followed) ({})", *key, m_o.store,
+      add(m_unusable, key,
+          fmt::format("'{}' in blob store '{}' is a symlink (never followed) ({})", key, m_o.store,
                       where()));
       return;
     }
@@ -128,23 +133,23 @@ class Run {
     if (m_files) {
       BlobState state = checked_state(i, rel, actual_size);
       if (state == BlobState::missing) {
-        add(m_dangling, *key,
+        add(m_dangling, key,
             fmt::format("dangling reference: '{}' is in the manifest of blob store '{}' but "
                         "missing from its directory ({})",
-                        *key, m_o.store, where()));
+                        key, m_o.store, where()));
         return;
       }
       if (state != BlobState::regular) {
-        add(m_unusable, *key,
-            fmt::format("'{}' in blob store '{}' is {} ({})", *key, m_o.store,
+        add(m_unusable, key,
+            fmt::format("'{}' in blob store '{}' is {} ({})", key, m_o.store,
                         blob_state_text(state), where()));
         return;
       }
       actual_size = m_disk_sizes[i];
     }
     ++m_found;
-    if (m_size_at) check_size(*key, actual_size);
-    if (m_digest_at) check_digest(*key, rel, i);
+    if (m_size_at) check_size(key, actual_size);
+    if (m_digest_at) check_digest(key, rel, i);
   }
 
   CheckOutcome finish(std::uint64_t streamed) {
@@ -212,10 +217,11 @@ class Run {
     return out;
   }
 
-  void add(Tally& t, const std::string& key, std::string message) {
+  void add(Tally& t, std::string_view key, std::string message) {
     ++t.count;
     if (t.listed.size() < m_o.max_listed)
-      t.listed.push_back(Finding{m_o.name, key, Severity::error, std::move(message), where()});
+      t.listed.push_back(
+          Finding{m_o.name, std::string(key), Severity::error, std::move(message), where()});
   }
 
   BlobState checked_state(std::uint32_t i, std::string_view rel,
@@ -232,7 +238,7 @@ class Run {
     return state;
   }
 
-  void check_size(const std::string& key, std::optional<std::uint64_t> actual) {
+  void check_size(std::string_view key, std::optional<std::uint64_t> actual) {
     auto text = decode_copy_field(m_fields[*m_size_at]);
     if (!text) return;  // NULL: the row expects no particular size
     auto expected = parse_size(*text);
@@ -247,7 +253,7 @@ class Run {
     }
   }
 
-  void check_digest(const std::string& key, std::string_view rel, std::uint32_t i) {
+  void check_digest(std::string_view key, std::string_view rel, std::uint32_t i) {
     auto text = decode_copy_field(m_fields[*m_digest_at]);
     if (!text) return;
     auto expected = parse_digest(*text);
@@ -297,6 +303,7 @@ class Run {
   std::vector<std::size_t> m_pk_at;
   std::size_t m_last_needed = 0;
   std::vector<std::string_view> m_fields;
+  std::string m_key_buf;
   std::uint64_t m_rows = 0;
   std::uint64_t m_null_keys = 0;
   std::uint64_t m_found = 0;
