@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "checks/blob_refs_check.hpp"
 #include "checks/fingerprint_check.hpp"
 #include "checks/foreign_keys_check.hpp"
 #include "checks/freshness_check.hpp"
@@ -15,6 +16,7 @@ namespace dp::checks {
 
 std::span<const CheckKind> registry() {
   static const CheckKind k_kinds[] = {
+      {BlobRefsCheck::kind_info(), &BlobRefsCheck::make},
       {FingerprintCheck::kind_info(), &FingerprintCheck::make},
       {ForeignKeysCheck::kind_info(), &ForeignKeysCheck::make},
       {FreshnessCheck::kind_info(), &FreshnessCheck::make},

@@ -101,11 +101,23 @@ struct CatalogConfig {
   SourcePos pos;
 };
 
+// A [[blob_store]]: blobs kept outside the database (docs/plan.md), which
+// blob_refs checks name.
+struct BlobStoreConfig {
+  std::string name;
+  std::string kind = "dir";        // the only kind so far: one file per key
+  std::filesystem::path path;      // absolute; relative paths resolve against the plan's folder
+  std::filesystem::path manifest;  // a drillproof manifest of `path`; empty: walk `path`
+  bool check_files = true;         // false: the manifest alone is trusted (needs one)
+  SourcePos pos;
+};
+
 struct Config {
   std::filesystem::path file;
   PlanSettings plan;
   std::vector<BackupConfig> backups;
   std::vector<CatalogConfig> catalogs;  // [[catalog]]
+  std::vector<BlobStoreConfig> blob_stores;
 };
 
 // Reads and validates `file`. `kinds` is the check registry's catalogue: a

@@ -110,6 +110,7 @@ void reject_unknown_top_level(Reader& reader, const toml::table& root) {
   for (auto&& [key, node] : root) {
     if (key == "plan" || key == "backup") continue;
     if (key == "catalog") continue;  // read_catalog.cpp
+    if (key == "plan" || key == "backup" || key == "blob_store") continue;
     SourcePos at = reader.pos(key.source());
     if (node.is_table())
       reader.report(at,
@@ -193,6 +194,8 @@ Result<Config, Diagnostics> parse(std::string_view text, const fs::path& file,
   detail::SeenNames backup_names;
   for (const auto& b : config.backups) backup_names.emplace(b.name, b.pos.line);
   config.catalogs = detail::read_catalogs(reader, root, base_dir_of(file), backup_names);
+  config.blob_stores = detail::read_blob_stores(reader, root, base_dir_of(file));
+  detail::resolve_blob_stores(reader, kinds, config.blob_stores, config.backups);
   if (reader.error_count() > 0) return Unexpected<Diagnostics>(reader.take_sorted());
   return config;
 }

@@ -101,5 +101,14 @@ BackupConfig read_backup(Reader& reader, const toml::table& table,
 std::vector<CatalogConfig> read_catalogs(Reader& reader, const toml::table& root,
                                          const std::filesystem::path& base_dir,
                                          const SeenNames& seen);
+// The [[blob_store]] tables (read_blob_store.cpp).
+std::vector<BlobStoreConfig> read_blob_stores(Reader& reader, const toml::table& root,
+                                              const std::filesystem::path& base_dir);
+
+// Checks each `store` of a kind with uses_blob_store against `stores` and
+// copies the store's resolved settings into the spec.
+void resolve_blob_stores(Reader& reader, std::span<const CheckKindInfo> kinds,
+                         const std::vector<BlobStoreConfig>& stores,
+                         std::vector<BackupConfig>& backups);
 
 }  // namespace dp::config::detail

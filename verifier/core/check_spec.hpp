@@ -71,6 +71,11 @@ struct CheckKindInfo {
   std::function<std::string(const CheckSpec&)> default_name;
   // The backup must name a `snapshot` (schema, row_counts, fingerprint).
   bool needs_snapshot = false;
+  // The check names a [[blob_store]] in its `store` param (blob_refs): config
+  // checks the name and copies the store's resolved path, manifest and
+  // check_files into the spec as "store.path", "store.manifest" and
+  // "store.check_files".
+  bool uses_blob_store = false;
 };
 
 }  // namespace dp

@@ -1,0 +1,100 @@
+#pragma once
+// The key index of one blob store (`[[blob_store]]`, docs/plan.md), for the
+// blob_refs check. Memory grows with the number of blobs, never with the
+// number of references checked against it: per blob a 128-bit XXH3 hash of
+// its key, its size, its digest (when a manifest gives one), one state byte
+// and one "referenced" bit; plus an open-addressing table of 32-bit slots at
+// a load factor of at most 1/2. Key names are not kept: orphans are listed
+// by a second pass over the manifest or the directory.
+//
+// Two keys with the same 128-bit hash would be taken for one blob; at a
+// billion blobs the chance of that is about 1e-21.
+//
+// Not thread-safe; one index per check run.
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "verifier/artifacts/digest.hpp"
+#include "verifier/core/result.hpp"
+
+namespace dp::checks {
+
+// Why a key cannot name a blob inside the store, or nullopt when it can: it
+// is empty, absolute, has a "..", "." or empty component, or holds a NUL.
+// Such keys are findings and are never opened.
+std::optional<std::string> key_escape_reason(std::string_view key);
+
+class BlobIndex {
+ public:
+  static constexpr std::uint32_t k_none = 0xffffffffU;
+
+  enum class Kind : std::uint8_t { file, symlink };
+
+  // Every entry of a drillproof manifest (docs/manifest.md). Errc::not_found /
+  // Errc::invalid_input from the manifest reader, naming the file.
+  static Result<BlobIndex> from_manifest(const std::filesystem::path& manifest);
+  // Every regular file and symlink under `root` (symlinks never followed);
+  // sizes and digests unknown. Errc::io naming a directory that cannot be listed.
+  static Result<BlobIndex> from_directory(const std::filesystem::path& root);
+
+  // Adds one blob (tests, and the two loaders). `digest` is raw bytes of the
+  // index's digest algorithm, or empty. Call finish() once after the last add.
+  void add(std::string_view key, Kind kind, std::optional<std::uint64_t> size,
+           std::string_view digest);
+  void finish();
+
+  // The blob's slot, or k_none.
+  std::uint32_t find(std::string_view key) const;
+
+  std::size_t size() const { return m_sizes.size(); }
+  Kind kind(std::uint32_t i) const { return static_cast<Kind>(m_kinds[i]); }
+  std::optional<std::uint64_t> size_of(std::uint32_t i) const {
+    return m_sizes[i] == k_unknown_size ? std::nullopt : std::optional(m_sizes[i]);
+  }
+  // Raw digest bytes from the manifest; empty when none was recorded.
+  std::string_view digest_of(std::uint32_t i) const;
+  // The manifest's algorithm; nullopt for a directory walk.
+  std::optional<artifacts::Algorithm> algorithm() const { return m_algorithm; }
+
+  void mark_referenced(std::uint32_t i) { m_referenced[i >> 6] |= std::uint64_t{1} << (i & 63); }
+  bool referenced(std::uint32_t i) const { return (m_referenced[i >> 6] >> (i & 63)) & 1U; }
+  std::size_t referenced_count() const;
+
+  // Bytes held, for the report and the memory test.
+  std::size_t memory_bytes() const;
+
+ private:
+  static constexpr std::uint64_t k_unknown_size = ~std::uint64_t{0};
+  struct Hash128 {
+    std::uint64_t low = 0;
+    std::uint64_t high = 0;
+  };
+  static Hash128 hash_key(std::string_view key);
+
+  std::optional<artifacts::Algorithm> m_algorithm;
+  std::size_t m_digest_len = 0;
+  std::vector<Hash128> m_hashes;
+  std::vector<std::uint64_t> m_sizes;
+  std::vector<std::uint8_t> m_kinds;
+  std::vector<std::uint8_t> m_digests;  // m_digest_len bytes per blob, zero when unknown
+  std::vector<std::uint64_t> m_referenced;
+  std::vector<std::uint32_t> m_slots;  // open addressing; k_none is empty
+  std::uint64_t m_mask = 0;
+};
+
+// Visits each key of the store again, in the order the index was built
+// (manifest order, or the directory walk's path order), for listing orphans.
+Result<void> for_each_store_key(const std::filesystem::path& manifest,
+                                const std::filesystem::path& root,
+                                const std::function<bool(std::string_view key)>& visit);
+
+// Lowercase hex -> bytes; nullopt when `hex` is not an even run of hex digits.
+std::optional<std::string> hex_to_bytes(std::string_view hex);
+std::string bytes_to_hex(std::string_view bytes);
+
+}  // namespace dp::checks

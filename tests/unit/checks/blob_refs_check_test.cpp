@@ -1,0 +1,276 @@
+// blob_refs against a FakeEngine and a real store directory in a TempDir:
+// a clean case and one damaged case per finding, each asserting the exact
+// message.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "checks/blob_index.hpp"
+#include "checks/blob_refs_check.hpp"
+#include "tests/fixtures/fake_engine.hpp"
+#include "verifier/artifacts/digest.hpp"
+#include "verifier/artifacts/manifest.hpp"
+#include "verifier/core/temp_dir.hpp"
+
+namespace dp::checks {
+namespace {
+
+namespace fs = std::filesystem;
+using fake::FakeEngine;
+
+const std::string k_sql = "SELECT key, size, sha, id FROM attachments";
+const std::string k_probe = "SELECT * FROM (" + k_sql + ") AS dp_blob_refs LIMIT 0";
+const std::vector<std::string> k_columns = {"key", "size", "sha", "id"};
+
+std::string sha256_hex(const std::string& text) {
+  artifacts::Hasher h(artifacts::Algorithm::sha256);
+  h.update(text);
+  return h.finish_hex();
+}
+
+void write(const fs::path& file, const std::string& text) {
+  fs::create_directories(file.parent_path());
+  std::ofstream(file, std::ios::binary) << text;
+}
+
+class BlobRefsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto dir = TempDir::create("dp-blobrefs-test");
+    ASSERT_TRUE(dir) << dir.error().message;
+    m_dir.emplace(std::move(*dir));
+    store = m_dir->path() / "store";
+    write(store / "a.bin", "alpha");
+    write(store / "sub/b.bin", "bravo!");
+    write(m_dir->path() / "secret", "outside the store");
+    options.name = "attachments";
+    options.store = "media";
+    options.store_path = store;
+    options.query = k_sql;
+    options.size_column = "size";
+    options.digest_column = "sha";
+    options.pk_columns = {"id"};
+  }
+  void TearDown() override {
+    if (HasFailure()) m_dir->keep();
+  }
+
+  engine::Row ref(std::string key, std::string size, std::string sha, std::string id) {
+    return {std::move(key), std::move(size), std::move(sha), std::move(id)};
+  }
+  engine::Row good_a() { return ref("a.bin", "5", sha256_hex("alpha"), "1"); }
+  engine::Row good_b() { return ref("sub/b.bin", "6", sha256_hex("bravo!"), "2"); }
+
+  CheckOutcome run(std::vector<engine::Row> rows) {
+    db.on(k_probe, k_columns, {});
+    db.on(k_sql, k_columns, std::move(rows));
+    return BlobRefsCheck(options).run(CheckContext{db, "shop"});
+  }
+
+  std::vector<std::string> messages(const CheckOutcome& out, Severity severity) {
+    std::vector<std::string> m;
+    for (const auto& f : out.findings)
+      if (f.severity == severity) m.push_back(f.message);
+    return m;
+  }
+
+  std::optional<TempDir> m_dir;
+  fs::path store;
+  BlobRefsOptions options;
+  FakeEngine db;
+};
+
+TEST(BlobKeyTest, KeysThatLeaveTheStoreAreRefused) {
+  EXPECT_EQ(key_escape_reason("../x"), "'..' component leaves the store");
+  EXPECT_EQ(key_escape_reason("a/../../x"), "'..' component leaves the store");
+  EXPECT_EQ(key_escape_reason("/etc/passwd"), "absolute path");
+  EXPECT_EQ(key_escape_reason(""), "empty key");
+  EXPECT_EQ(key_escape_reason("a//b"), "empty path component");
+  EXPECT_EQ(key_escape_reason("./a"), "'.' component (keys are canonical relative paths)");
+  EXPECT_EQ(key_escape_reason(std::string_view("a\0b", 3)), "key contains a NUL byte");
+  EXPECT_EQ(key_escape_reason("a/b..c/d.bin"), std::nullopt);
+}
+
+TEST(BlobKeyTest, CopyFieldsDecode) {
+  EXPECT_EQ(decode_copy_field("\\N"), std::nullopt);
+  EXPECT_EQ(decode_copy_field("a\\tb\\\\c\\nd"), "a\tb\\c\nd");
+  EXPECT_EQ(decode_copy_field("plain"), "plain");
+}
+
+TEST(BlobIndexTest, FindsExactlyTheKeysAdded) {
+  BlobIndex index;
+  for (int i = 0; i < 1000; ++i)
+    index.add("k/" + std::to_string(i), BlobIndex::Kind::file, std::uint64_t(i), {});
+  index.finish();
+  for (int i = 0; i < 1000; ++i) {
+    std::uint32_t at = index.find("k/" + std::to_string(i));
+    ASSERT_NE(at, BlobIndex::k_none) << i;
+    EXPECT_EQ(index.size_of(at), std::uint64_t(i));
+  }
+  EXPECT_EQ(index.find("k/1000"), BlobIndex::k_none);
+  EXPECT_EQ(index.find("k/01"), BlobIndex::k_none);
+  index.mark_referenced(index.find("k/7"));
+  EXPECT_EQ(index.referenced_count(), 1U);
+  // Compact: well under 100 bytes a blob (hash, size, kind, bit, two slots).
+  EXPECT_LT(index.memory_bytes(), 1000U * 100U);
+}
+
+TEST_F(BlobRefsTest, CleanStorePasses) {
+  auto out = run({good_a(), good_b(), good_a()});
+  EXPECT_EQ(out.outcome, Outcome::passed) << out.message;
+  EXPECT_TRUE(out.findings.empty());
+  EXPECT_EQ(out.observed,
+            "3 references (0 NULL keys skipped): 3 found, 0 dangling, 0 escaping, 0 unusable, 0 "
+            "size and 0 digest mismatches, 0 unparsable; 2 blobs, 0 orphans");
+}
+
+TEST_F(BlobRefsTest, DanglingReferenceIsNamedWithItsRowKey) {
+  auto out = run({good_a(), good_b(), ref("gone.bin", "3", sha256_hex("x"), "42")});
+  EXPECT_EQ(out.outcome, Outcome::failed);
+  ASSERT_EQ(out.findings.size(), 1U);
+  EXPECT_EQ(out.findings[0].message,
+            "dangling reference: 'gone.bin' is not in blob store 'media' (row id=42)");
+  EXPECT_EQ(out.findings[0].target, "gone.bin");
+  EXPECT_EQ(out.message,
+            "attachments: 1 dangling references of 3 references in blob store 'media'");
+}
+
+TEST_F(BlobRefsTest, WrongDigestAndWrongSize) {
+  write(store / "sub/b.bin", "bravo?");  // same size, one byte changed
+  auto out = run({ref("a.bin", "6", sha256_hex("alpha"), "1"), good_b()});
+  EXPECT_EQ(out.outcome, Outcome::failed);
+  EXPECT_EQ(
+      messages(out, Severity::error),
+      (std::vector<std::string>{"size mismatch: 'a.bin' is 5 bytes, size says 6 (row id=1)",
+                                "digest mismatch: 'sub/b.bin' has sha256 " + sha256_hex("bravo?") +
+                                    ", sha says " + sha256_hex("bravo!") + " (row id=2)"}));
+}
+
+TEST_F(BlobRefsTest, EscapingKeysAreFindingsAndNeverRead) {
+  auto out = run({good_a(), good_b(), ref("../secret", "17", sha256_hex("outside the store"), "3"),
+                  ref((m_dir->path() / "secret").string(), "17", "", "4")});
+  EXPECT_EQ(out.outcome, Outcome::failed);
+  EXPECT_EQ(messages(out, Severity::error),
+            (std::vector<std::string>{
+                "key '../secret' escapes blob store 'media': '..' component leaves the store; "
+                "not opened (row id=3)",
+                "key '" + (m_dir->path() / "secret").string() +
+                    "' escapes blob store 'media': absolute path; not opened (row id=4)"}));
+}
+
+TEST_F(BlobRefsTest, SymlinkOutOfTheStoreIsNotFollowed) {
+  fs::create_symlink(m_dir->path() / "secret", store / "link.bin");
+  auto out = run({good_a(), good_b(), ref("link.bin", "17", sha256_hex("outside the store"), "5")});
+  EXPECT_EQ(out.outcome, Outcome::failed);
+  EXPECT_EQ(messages(out, Severity::error),
+            (std::vector<std::string>{
+                "'link.bin' in blob store 'media' is a symlink (never followed) (row id=5)"}));
+}
+
+TEST_F(BlobRefsTest, OrphanIsInformationOnly) {
+  write(store / "unused.bin", "nobody");
+  auto out = run({good_a(), good_b()});
+  EXPECT_EQ(out.outcome, Outcome::passed) << out.message;
+  EXPECT_EQ(messages(out, Severity::info),
+            (std::vector<std::string>{
+                "orphan: 'unused.bin' in blob store 'media' is referenced by no row"}));
+  options.orphans = false;
+  EXPECT_TRUE(run({good_a(), good_b()}).findings.empty());
+}
+
+TEST_F(BlobRefsTest, CountsAreExactBeyondTheListedFew) {
+  options.max_listed = 2;
+  options.orphans = false;
+  std::vector<engine::Row> rows = {good_a()};
+  for (int i = 0; i < 5; ++i)
+    rows.push_back(ref("no/" + std::to_string(i), "", "", std::to_string(10 + i)));
+  rows.push_back(engine::Row{std::nullopt, std::nullopt, std::nullopt, std::string("99")});
+  auto out = run(rows);
+  EXPECT_EQ(messages(out, Severity::error),
+            (std::vector<std::string>{
+                "dangling reference: 'no/0' is not in blob store 'media' (row id=10)",
+                "dangling reference: 'no/1' is not in blob store 'media' (row id=11)",
+                "... and 3 more dangling references (not listed)"}));
+  EXPECT_NE(out.observed.find("7 references (1 NULL keys skipped): 1 found, 5 dangling"),
+            std::string::npos)
+      << out.observed;
+}
+
+TEST_F(BlobRefsTest, KeyPrefixIsStripped) {
+  options.key_prefix = "s3://media/";
+  auto out = run({ref("s3://media/a.bin", "5", sha256_hex("alpha"), "1"),
+                  ref("s3://other/a.bin", "5", "", "2"), good_b()});
+  EXPECT_EQ(messages(out, Severity::error),
+            (std::vector<std::string>{
+                "dangling reference: 's3://other/a.bin' does not start with key_prefix "
+                "'s3://media/' of blob store 'media' (row id=2)",
+                "dangling reference: 'sub/b.bin' does not start with key_prefix 's3://media/' of "
+                "blob store 'media' (row id=2)"}));
+}
+
+TEST_F(BlobRefsTest, UnparsableExpectedValues) {
+  auto out =
+      run({ref("a.bin", "five", sha256_hex("alpha"), "1"), ref("sub/b.bin", "6", "zz", "2")});
+  EXPECT_EQ(messages(out, Severity::error),
+            (std::vector<std::string>{"'a.bin': size 'five' is not a size in bytes (row id=1)",
+                                      "'sub/b.bin': sha 'zz' is not a sha256 digest (row id=2)"}));
+}
+
+TEST_F(BlobRefsTest, UnknownColumnIsAnError) {
+  options.size_column = "bytes";
+  auto out = run({good_a()});
+  EXPECT_EQ(out.outcome, Outcome::error);
+  EXPECT_EQ(out.message,
+            "attachments: the query has no column 'bytes'; its columns: key, size, sha, id");
+}
+
+TEST_F(BlobRefsTest, QueryErrorIsAnError) {
+  db.on_engine_error(k_probe, "relation \"attachments\" does not exist");
+  auto out = BlobRefsCheck(options).run(CheckContext{db, "shop"});
+  EXPECT_EQ(out.outcome, Outcome::error);
+  EXPECT_EQ(out.message, "attachments: query: relation \"attachments\" does not exist");
+}
+
+TEST_F(BlobRefsTest, ManifestEntryWhoseFileIsGoneIsDangling) {
+  fs::path manifest = m_dir->path() / "store.manifest";
+  artifacts::CreateOptions create;
+  create.algorithm = artifacts::Algorithm::sha256;
+  ASSERT_TRUE(artifacts::create_manifest(store, manifest, create));
+  fs::remove(store / "a.bin");
+  options.store_manifest = manifest;
+  auto out = run({good_a(), good_b()});
+  EXPECT_EQ(messages(out, Severity::error),
+            (std::vector<std::string>{
+                "dangling reference: 'a.bin' is in the manifest of blob store 'media' but missing "
+                "from its directory (row id=1)"}));
+}
+
+TEST_F(BlobRefsTest, ManifestAloneWhenFilesAreNotChecked) {
+  fs::path manifest = m_dir->path() / "store.manifest";
+  artifacts::CreateOptions create;
+  create.algorithm = artifacts::Algorithm::sha256;
+  ASSERT_TRUE(artifacts::create_manifest(store, manifest, create));
+  fs::remove_all(store / "sub");  // not read: the manifest is trusted
+  options.store_manifest = manifest;
+  options.check_files = false;
+  auto out = run({good_a(), ref("sub/b.bin", "7", sha256_hex("bravo?"), "2")});
+  EXPECT_EQ(
+      messages(out, Severity::error),
+      (std::vector<std::string>{"size mismatch: 'sub/b.bin' is 6 bytes, size says 7 (row id=2)",
+                                "digest mismatch: 'sub/b.bin' has sha256 " + sha256_hex("bravo!") +
+                                    ", sha says " + sha256_hex("bravo?") + " (row id=2)"}));
+  options.digest_algorithm = artifacts::Algorithm::xxh3_128;
+  auto mismatch = run({good_a()});
+  EXPECT_EQ(mismatch.outcome, Outcome::error);
+  EXPECT_EQ(mismatch.message,
+            "attachments: blob store 'media' has check_files = false and its manifest records "
+            "sha256 digests, but digest_algorithm is xxh3-128: nothing to compare with");
+}
+
+}  // namespace
+}  // namespace dp::checks
