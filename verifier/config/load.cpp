@@ -77,14 +77,19 @@ PlanSettings read_plan(Reader& reader, const toml::table& root, const fs::path& 
   return out;
 }
 
+constexpr std::string_view k_nothing_to_drill =
+    "no [[backup]] or [[service]] entries; a plan needs at least one [[backup]] or [[service]] "
+    "table";
+
 std::vector<BackupConfig> read_backups(Reader& reader, const toml::table& root,
                                        const fs::path& base_dir,
                                        std::span<const CheckKindInfo> kinds) {
   std::vector<BackupConfig> out;
   const toml::node* node = root.get("backup");
   if (!node) {
-    reader.report(reader.start_of_file(),
-                  "no [[backup]] entries; a plan needs at least one [[backup]] table");
+    // A failover-only plan has services and no backups.
+    if (!root.get("service"))
+      reader.report(reader.start_of_file(), std::string(k_nothing_to_drill));
     return out;
   }
   const auto* array = node->as_array();
@@ -95,8 +100,7 @@ std::vector<BackupConfig> read_backups(Reader& reader, const toml::table& root,
     return out;
   }
   if (array->empty()) {
-    reader.report(reader.pos(*node),
-                  "no [[backup]] entries; a plan needs at least one [[backup]] table");
+    reader.report(reader.pos(*node), std::string(k_nothing_to_drill));
     return out;
   }
   detail::SeenNames seen;
@@ -107,16 +111,21 @@ std::vector<BackupConfig> read_backups(Reader& reader, const toml::table& root,
 
 void reject_unknown_top_level(Reader& reader, const toml::table& root) {
   for (auto&& [key, node] : root) {
-    if (key == "plan" || key == "backup") continue;
+    if (key == "plan" || key == "backup" || key == "failover" || key == "service") continue;
     SourcePos at = reader.pos(key.source());
     if (node.is_table())
-      reader.report(at,
-                    fmt::format("unknown table [{}]; expected [plan] or [[backup]]", key.str()));
+      reader.report(
+          at,
+          fmt::format("unknown table [{}]; expected [plan], [[backup]], [failover] or [[service]]",
+                      key.str()));
     else if (node.is_array_of_tables())
-      reader.report(at,
-                    fmt::format("unknown table [[{}]]; expected [plan] or [[backup]]", key.str()));
+      reader.report(
+          at, fmt::format(
+                  "unknown table [[{}]]; expected [plan], [[backup]], [failover] or [[service]]",
+                  key.str()));
     else
-      reader.report(at, fmt::format("unknown key '{}' at top level; expected [plan] or [[backup]]",
+      reader.report(at, fmt::format("unknown key '{}' at top level; expected [plan], [[backup]], "
+                                    "[failover] or [[service]]",
                                     key.str()));
   }
 }
@@ -188,6 +197,8 @@ Result<Config, Diagnostics> parse(std::string_view text, const fs::path& file,
   reject_unknown_top_level(reader, root);
   config.plan = read_plan(reader, root, base_dir_of(file));
   config.backups = read_backups(reader, root, base_dir_of(file), kinds);
+  config.failover = detail::read_failover_settings(reader, root);
+  config.services = detail::read_services(reader, root, base_dir_of(file), config.failover);
   if (reader.error_count() > 0) return Unexpected<Diagnostics>(reader.take_sorted());
   return config;
 }

@@ -94,4 +94,12 @@ BackupConfig read_backup(Reader& reader, const toml::table& table,
                          const std::filesystem::path& base_dir,
                          std::span<const CheckKindInfo> kinds, SeenNames& seen);
 
+// [failover] (absent: defaults) and every [[service]] table, with the
+// dependency graph checked: unknown dependencies and cycles are diagnostics
+// (read_service.cpp).
+FailoverSettings read_failover_settings(Reader& reader, const toml::table& root);
+std::vector<ServiceConfig> read_services(Reader& reader, const toml::table& root,
+                                         const std::filesystem::path& base_dir,
+                                         const FailoverSettings& settings);
+
 }  // namespace dp::config::detail
