@@ -7,6 +7,7 @@
 #include <mutex>
 #include <thread>
 
+#include "drills/failover_drill.hpp"
 #include "drills/restore_drill.hpp"
 #include "verifier/core/signals.hpp"
 #include "verifier/core/text.hpp"
@@ -98,6 +99,11 @@ reports::RunReport execute(const plan::Plan& plan, const RunOptions& options) {
                         "not started: the run was interrupted", ""});
   }
   report.backups = std::move(results);
+  if (!plan.services.empty() && !interrupted()) {
+    drills::FailoverEnv failover_env;
+    failover_env.progress = env.progress;
+    report.failover = drills::run_failover_drill(plan, failover_env);
+  }
   report.interrupted = interrupted();
   report.finished = std::chrono::system_clock::now();
   return report;
