@@ -64,7 +64,7 @@ std::string failover_gantt(const FailoverResult& f) {
   for (const auto& s : f.services)
     for (const auto& step : s.steps) rows.push_back({&s, &step});
   if (rows.empty()) return "<p class=\"muted\">No step was recorded.</p>\n";
-  constexpr int k_label = 150, k_value = 130, k_row = 24, k_top = 8;
+  constexpr int k_label = 150, k_value = 130, k_row = 24, k_top = 20;
   constexpr int k_bar = k_width - k_label - k_value;
   long long total = std::max<long long>(f.duration.count(), 1000);
   const long long step_ms = axis_step(total);
@@ -90,7 +90,7 @@ std::string failover_gantt(const FailoverResult& f) {
     out += fmt::format(
         "<g class=\"t0\"><title>t0 ({}) at +{}</title><line class=\"t0-line\" x1=\"{}\" y1=\"{}\" "
         "x2=\"{}\" y2=\"{}\"/><text class=\"tick t0-label\" x=\"{}\" y=\"{}\">t0</text></g>\n",
-        esc(f.t0_source), esc(human_duration(*f.t0)), x, k_top - 4, x, axis_y, x + 3, axis_y + 30);
+        esc(f.t0_source), esc(human_duration(*f.t0)), x, k_top - 4, x, axis_y, x + 3, k_top - 8);
   }
   int y = k_top;
   for (const auto& [service, s] : rows) {
