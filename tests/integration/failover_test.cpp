@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <map>
 #include <optional>
+#include <thread>
 
 #include "drills/pg_scratch.hpp"
 #include "tests/integration/support.hpp"
@@ -121,6 +122,9 @@ class Stack {
   std::map<std::string, std::string> m_ports;
 };
 
+constexpr const char* k_orders_digest =
+    "SELECT count(*) || ' ' || md5(string_agg(item, ',' ORDER BY id)) FROM orders";
+
 const json* service(const json& failover, const std::string& name) {
   for (const auto& s : failover["services"])
     if (s["name"] == name) return &s;
@@ -167,7 +171,7 @@ class FailoverDrill : public ::testing::Test {
   fs::path state() const { return dir() / "state"; }
   fs::path out() const { return dir() / "report"; }
 
-  CliRun drill(Stack& stack, const std::string& plan_text) {
+  CliRun drill(const std::string& plan_text) {
     write_text(dir() / "plan.toml", plan_text);
     return run_cli({"run", (dir() / "plan.toml").string(), "--out", out().string()},
                    {{"TMPDIR", dir().string()}}, std::chrono::minutes(4));
@@ -181,7 +185,18 @@ TEST_F(FailoverDrill, FailsOverAndBackInDependencyOrderWithMeasuredObjectives) {
   std::string up = stack.setup();
   ASSERT_EQ(up, "") << stack.logs();
 
-  auto run = drill(stack, stack.plan("30s"));
+  // Application data written before the disaster, on the standby too (a
+  // crash can only lose what had not been replicated yet).
+  ASSERT_EQ(stack.psql("a",
+                       "CREATE TABLE orders AS SELECT g AS id, md5(g::text) AS item "
+                       "FROM generate_series(1, 1000) g"),
+            "SELECT 1000");
+  const std::string orders_digest = stack.psql("a", k_orders_digest);
+  for (int i = 0; i < 300 && stack.psql("b", k_orders_digest) != orders_digest; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ASSERT_EQ(stack.psql("b", k_orders_digest), orders_digest) << stack.logs();
+
+  auto run = drill(stack.plan("30s"));
   EXPECT_EQ(run.exit_code, 0) << run.out << run.err << stack.logs();
   ASSERT_TRUE(fs::exists(out() / "report.json")) << run.err;
   const json report = read_json(out() / "report.json");
@@ -199,7 +214,7 @@ TEST_F(FailoverDrill, FailsOverAndBackInDependencyOrderWithMeasuredObjectives) {
   const json* api = service(f, "api");
   const json* lb = service(f, "lb");
   ASSERT_TRUE(db && api && lb) << f.dump(2);
-  EXPECT_EQ(phases(*db), (std::vector<std::string>{"disaster", "failover", "failback"}));
+  EXPECT_EQ(phases(*db), (std::vector<std::string>{"disaster", "failover", "drain", "failback"}));
   EXPECT_EQ(phases(*api), (std::vector<std::string>{"failover", "failback"}));
   EXPECT_EQ(phases(*lb), (std::vector<std::string>{"failover", "drain", "failback"}));
   for (const json* s : {db, api, lb}) {
@@ -224,8 +239,11 @@ TEST_F(FailoverDrill, FailsOverAndBackInDependencyOrderWithMeasuredObjectives) {
   EXPECT_GE((*step(*db, "failover"))["action_start_s"].get<double>(), t0);
   EXPECT_GE((*step(*lb, "drain"))["action_start_s"].get<double>(),
             (*step(*lb, "failover"))["healthy_from_s"].get<double>());
-  EXPECT_GE((*step(*db, "failback"))["action_start_s"].get<double>(),
+  // Drains in reverse (traffic first, data last), then failback forward.
+  EXPECT_GE((*step(*db, "drain"))["action_start_s"].get<double>(),
             (*step(*lb, "drain"))["action_end_s"].get<double>());
+  EXPECT_GE((*step(*db, "failback"))["action_start_s"].get<double>(),
+            (*step(*db, "drain"))["action_end_s"].get<double>());
   // ...and from the scripts' own log, which drillproof does not write.
   std::vector<std::string> ran;
   for (const auto& line : split(read_text(state() / "actions.log"), '\n')) {
@@ -235,8 +253,8 @@ TEST_F(FailoverDrill, FailsOverAndBackInDependencyOrderWithMeasuredObjectives) {
       ran.push_back(fields[1]);
   }
   EXPECT_EQ(ran, (std::vector<std::string>{"disaster.sh", "db-failover.sh", "api-repoint.sh",
-                                           "lb-reload.sh", "lb-drain.sh", "db-failback.sh",
-                                           "api-repoint.sh", "lb-reload.sh"}))
+                                           "lb-reload.sh", "lb-drain.sh", "db-drain.sh",
+                                           "db-failback.sh", "api-repoint.sh", "lb-reload.sh"}))
       << stack.tail("actions.log");
 
   // Measured objectives: every service's RTO, the system's, the database's RPO.
@@ -291,6 +309,12 @@ TEST_F(FailoverDrill, FailsOverAndBackInDependencyOrderWithMeasuredObjectives) {
                                         disaster_end + 1.0)),
             std::to_string(found_count));
 
+  // Data from before the disaster, and the row written on b while failed
+  // over (db-drain.sh), are on a after pg_rewind and the switch back.
+  EXPECT_EQ(stack.psql("a", k_orders_digest), orders_digest);
+  EXPECT_EQ(stack.psql("a", "SELECT node || ': ' || event FROM drill_log"),
+            "b: drained before failback");
+
   // The pair is as it was: a primary with b streaming from it, the API on a.
   EXPECT_EQ(stack.psql("b", "SELECT pg_is_in_recovery()"), "t");
   EXPECT_EQ(stack.psql("a", "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'"),
@@ -314,7 +338,7 @@ TEST_F(FailoverDrill, ApiLeftOnTheDeadPrimaryFailsAndBlocksTheLoadBalancer) {
                                           scripts().string(), state().string());
   ASSERT_NE(plan.find(repoint), std::string::npos);
   plan = replace_all(plan, repoint, R"(failover = ["/bin/true"])");
-  auto run = drill(stack, plan);
+  auto run = drill(plan);
   EXPECT_EQ(run.exit_code, 1) << run.out << run.err << stack.logs();
   const json report = read_json(out() / "report.json");
   const json& f = report["failover"];
@@ -344,7 +368,9 @@ TEST_F(FailoverDrill, ApiLeftOnTheDeadPrimaryFailsAndBlocksTheLoadBalancer) {
   EXPECT_EQ((*lb_failover)["message"], "blocked by api");
   EXPECT_TRUE((*lb_failover)["action_start_s"].is_null());
   for (const json* s : {db, api, lb})
-    if (const json* back = step(*s, "failback")) EXPECT_EQ((*back)["status"], "skipped");
+    if (const json* back = step(*s, "failback")) {
+      EXPECT_EQ((*back)["status"], "skipped");
+    }
   EXPECT_EQ((*objective(*api, "rto"))["status"], "skipped");
   EXPECT_TRUE(f["system_rto_s"].is_null());
   // The load balancer's script never ran: only the disaster and the db's failover did.

@@ -2,7 +2,8 @@
 # by-hand.sh STATE: the whole drill without drillproof, to check the scripts
 # themselves (and to show what the plan's actions do). Writes markers into
 # app.hand_markers every 50 ms, crashes the primary, fails over, fails back,
-# and checks that every marker the standby had at failover survived failback.
+# and checks that every marker the standby had at failover, and the row
+# db-drain.sh wrote on it while failed over, survived failback.
 # Tears everything down at the end, whatever happens.
 . "$(dirname "$0")/lib.sh"
 dir=$HERE
@@ -38,6 +39,7 @@ sleep 1
 "$dir/lb-drain.sh" "$STATE"
 sleep 0.5
 echo "LB drained: $(lb)"
+"$dir/db-drain.sh" "$STATE"
 "$dir/db-failback.sh" "$STATE"
 "$dir/api-repoint.sh" "$STATE"
 "$dir/lb-reload.sh" "$STATE"
@@ -49,4 +51,5 @@ missing=$(psql_at a "SELECT count(*) FROM unnest('{$at_failover}'::bigint[]) AS 
 echo "markers on a after failback: $(psql_at a "SELECT count(*) FROM hand_markers" app); of those on b at failover missing: $missing"
 echo "b in recovery: $(psql_at b 'SELECT pg_is_in_recovery()'), streaming from a: $(psql_at a "SELECT count(*) FROM pg_stat_replication")"
 [ "$missing" = 0 ] || die "markers lost"
+[ "$(psql_at a "SELECT node FROM drill_log" app)" = b ] || die "the row written on b while failed over is not on a"
 echo "BY-HAND DRILL OK"
