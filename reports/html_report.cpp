@@ -11,6 +11,7 @@
 
 #include <string_view>
 
+#include "reports/failover_parts.hpp"
 #include "reports/html_parts.hpp"
 #include "reports/utf8.hpp"
 #include "verifier/core/duration.hpp"
@@ -89,6 +90,8 @@ svg .obj-mark{stroke:#424a53;stroke-width:2;stroke-dasharray:4 2}
 svg rect.st-passed{fill:var(--pass)}svg rect.st-failed{fill:var(--fail)}svg rect.st-error{fill:var(--err)}svg rect.st-skipped{fill:#afb8c1}
 svg text.st-text-failed{fill:var(--fail);font-weight:700}svg text.st-text-passed{fill:var(--pass)}
 svg .grid{stroke:#eaeef2}svg .axis{stroke:#8c959f}
+svg .wait-bar{fill:#d0d7de}svg .probe-pass{stroke:var(--pass);stroke-width:1}svg .probe-fail{stroke:var(--fail);stroke-width:1}
+svg .healthy{fill:#fff;stroke:var(--pass);stroke-width:2}svg .t0-line{stroke:var(--fail);stroke-width:2;stroke-dasharray:6 3}
 svg rect.day{stroke:var(--line);stroke-width:1;fill:#fff}
 svg rect.day-passed{fill:#d2f4dc;stroke:var(--pass)}svg rect.day-failed{fill:#ffdcd7;stroke:var(--fail)}
 svg rect.day-error{fill:#ffe9c7;stroke:var(--err)}svg rect.day-missed{fill:#fff;stroke:var(--fail);stroke-width:2;stroke-dasharray:5 3}
@@ -190,6 +193,7 @@ std::string toc(const RunReport& report) {
   for (std::size_t i = 0; i < report.backups.size(); ++i)
     out += fmt::format("<a href=\"#{}\">{}. {}</a>", detail::backup_anchor(i), i + 1,
                        esc(report.backups[i].name));
+  if (report.failover) out += "<a href=\"#failover\">Failover drill</a>";
   return out +
          "<a href=\"#calendar\">Calendar</a><a href=\"#signature\">Signature</a>"
          "<a href=\"#compliance\">Compliance</a><a href=\"#environment\">Environment</a></nav>\n";
@@ -370,6 +374,7 @@ std::string render_html(const RunReport& report, const HtmlOptions& options) {
   for (std::size_t i = 0; i < report.backups.size(); ++i)
     out += detail::backup_section(report.backups[i], i);
   out += "</section>\n";  // #backups, opened by summary_section
+  if (report.failover) out += detail::failover_section(*report.failover);
   out += calendar_section(options, calendar);
   out += signature_section(report);
   out += detail::compliance_section(report, calendar);

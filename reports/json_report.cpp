@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "reports/failover_parts.hpp"
 #include "reports/report_writers.hpp"
 #include "verifier/core/text.hpp"
 
@@ -160,6 +161,7 @@ std::string render_json(const RunReport& report) {
   j["summary"] = summary_json(report);
   j["backups"] = Json::array();
   for (const auto& b : report.backups) j["backups"].push_back(backup_json(b));
+  j["failover"] = report.failover ? detail::failover_json(*report.failover) : Json(nullptr);
   // Names, messages and stderr tails come from databases and tools and may
   // not be UTF-8: replace bad bytes with U+FFFD instead of throwing
   // type_error 316. With that handler dump() has nothing left to throw but

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "reports/failover_parts.hpp"
 #include "reports/report_writers.hpp"
 #include "verifier/core/text.hpp"
 
@@ -246,12 +247,39 @@ std::string render_suite(const RunReport& report, const BackupResult& backup, Co
   return out;
 }
 
+// The failover drill as one testsuite named "failover".
+std::string render_failover_suite(const RunReport& report, const FailoverResult& f,
+                                  Counts& totals) {
+  std::vector<Case> cases;
+  for (auto& fc : detail::failover_cases(f))
+    cases.push_back(Case{std::move(fc.name), fc.status, fc.duration, std::move(fc.type),
+                         std::move(fc.message), std::move(fc.details), std::move(fc.system_err)});
+  Counts counts;
+  for (const auto& c : cases) counts.add(c.status);
+  totals.add(counts);
+  std::string out = fmt::format(
+      R"(  <testsuite name="failover" tests="{}" failures="{}" errors="{}" skipped="{}")"
+      R"( time="{}" timestamp="{}" hostname="{}">)",
+      counts.tests, counts.failures, counts.errors, counts.skipped, seconds(f.duration),
+      attr(format_utc(f.started)), attr(report.host));
+  out += "\n    <properties>\n";
+  render_property(out, "plan", report.plan_name);
+  render_property(out, "t0_source", f.t0_source);
+  render_property(out, "tool_version", report.tool_version);
+  render_property(out, "format_version", std::to_string(k_report_format_version));
+  out += "    </properties>\n";
+  for (const auto& c : cases) render_case(out, c, "drillproof.failover");
+  out += "  </testsuite>\n";
+  return out;
+}
+
 }  // namespace
 
 std::string render_junit(const RunReport& report) {
   Counts totals;
   std::string suites;
   for (const auto& backup : report.backups) suites += render_suite(report, backup, totals);
+  if (report.failover) suites += render_failover_suite(report, *report.failover, totals);
 
   std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   // No "skipped" attribute here: junit-10.xsd does not allow it on testsuites.

@@ -43,6 +43,7 @@ Status worst(Status a, Status b) { return severity_rank(b) > severity_rank(a) ? 
 Status overall_status(const RunReport& report) {
   Status result = Status::passed;
   for (const auto& backup : report.backups) result = worst(result, backup.status);
+  if (report.failover) result = worst(result, report.failover->status);
   // A partial run cannot claim success: what did not run was not verified.
   if (report.interrupted && result != Status::failed) result = Status::error;
   return result;

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "reports/failover_result.hpp"
 #include "verifier/core/duration.hpp"
 #include "verifier/core/finding.hpp"
 
@@ -96,6 +97,9 @@ struct RunReport {
   std::chrono::system_clock::time_point finished{};
   bool interrupted = false;
   std::vector<BackupResult> backups;
+  // The failover/failback drill over the plan's [[service]] graph; none when
+  // the plan has no services (reports/failover_result.hpp).
+  std::optional<FailoverResult> failover;
 };
 
 // The worst status: failed beats error beats skipped beats passed, matching

@@ -160,6 +160,35 @@ void append_details(std::string& out, const BackupResult& b, const Painter& pain
   }
 }
 
+// The failover drill: the order verdict and system RTO, then one line per
+// service with its achieved objectives and what went wrong.
+void append_failover(std::string& out, const FailoverResult& f, const Painter& painter) {
+  out += fmt::format("  {} failover drill: {}{}\n", painter.mark(f.status), safe(f.order_message),
+                     f.system_rto ? fmt::format("; system RTO {}s", seconds(*f.system_rto)) : "");
+  if (!f.aborted.empty()) out += fmt::format("      aborted: {}\n", safe(f.aborted));
+  for (const auto& s : f.services) {
+    std::string objectives;
+    for (const auto& o : s.objectives) {
+      if (!o.achieved && !o.objective) continue;
+      objectives += fmt::format("  {} {}", safe(o.name),
+                                o.achieved ? seconds(*o.achieved) + "s" : "not measured");
+      if (o.objective) objectives += fmt::format(" (objective {})", format_duration(*o.objective));
+    }
+    out += fmt::format("    {} {}{}\n", painter.mark(s.status), safe(s.name), objectives);
+    for (const auto& step : s.steps)
+      if (step.status != Status::passed)
+        out += fmt::format("        {} {}: {}\n", painter.mark(step.status), safe(step.phase),
+                           first_line(step.message));
+    for (const auto& o : s.objectives)
+      if (is_red(o.status))
+        out += fmt::format("        {} {} objective: {}\n", painter.mark(o.status), safe(o.name),
+                           first_line(o.message));
+    if (s.marker && is_red(s.marker->status))
+      out += fmt::format("        {} markers: {}\n", painter.mark(s.marker->status),
+                         first_line(s.marker->message));
+  }
+}
+
 }  // namespace
 
 std::string render_summary(const RunReport& report, bool color) {
@@ -187,6 +216,7 @@ std::string render_summary(const RunReport& report, bool color) {
                        r.checks);
     append_details(out, b, painter);
   }
+  if (report.failover) append_failover(out, *report.failover, painter);
   if (report.interrupted)
     out += fmt::format(
         "  {} interrupted: the run was stopped before it finished; this report is partial\n",

@@ -22,6 +22,7 @@ packages=(
   postgresql postgresql-contrib postgresql-client mariadb-server mariadb-backup sqlite3 gzip
   libxml2-utils clang-format
   chromium python3-yaml openssl coreutils systemd
+  haproxy socat curl
 )
 
 install_missing() {

@@ -105,5 +105,17 @@ TEST(Examples, CiYamlParses) {
   }
 }
 
+// The failover example validates as it is (its scripts are the user's to
+// write) and runs data tier first, then compute, then traffic.
+TEST(Examples, WebServiceFailoverPlanIsValidAndOrdered) {
+  auto run = run_cli({"validate", (k_examples / "web-service-failover.toml").string()});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  for (const char* line :
+       {"failover drill: 7 services in 4 levels", "  level 1: db, queue, storage\n",
+        "  level 2: api, workers\n", "  level 3: lb\n", "  level 4: dns\n",
+        "phases: failover, failback; deadline 45m", "plan is valid; nothing was started"})
+    EXPECT_NE(run.out.find(line), std::string::npos) << line << "\n" << run.out;
+}
+
 }  // namespace
 }  // namespace dp::test

@@ -5,6 +5,7 @@
 #include "drills/pg_scratch.hpp"
 #include "verifier/cli/cli.hpp"
 #include "verifier/cli/commands.hpp"
+#include "verifier/cli/failover_text.hpp"
 
 namespace dp::cli {
 namespace {
@@ -36,8 +37,11 @@ void print_catalogs(const plan::Plan& plan) {
 int validate_command(const ValidateArgs& args) {
   auto plan = load_plan(args.plan_file, plan::Options{args.only, 1, false, ""});
   if (!plan) return k_exit_usage;
-  fmt::print("plan \"{}\" ({}): {} backup{}, drilled in this order\n", plan->settings.name,
-             plan->file, plan->jobs.size(), plan->jobs.size() == 1 ? "" : "s");
+  if (plan->jobs.empty() && !plan->services.empty())
+    fmt::print("plan \"{}\" ({}): no backups\n", plan->settings.name, plan->file);
+  else
+    fmt::print("plan \"{}\" ({}): {} backup{}, drilled in this order\n", plan->settings.name,
+               plan->file, plan->jobs.size(), plan->jobs.size() == 1 ? "" : "s");
   int step = 0;
   for (const auto& job : plan->jobs) {
     const auto& b = job.backup;
@@ -70,6 +74,7 @@ int validate_command(const ValidateArgs& args) {
     else
       fmt::print("warning: {}\n", bin.error().message);
   }
+  fmt::print("{}", describe_failover(*plan));
   fmt::print("plan is valid; nothing was started\n");
   return k_exit_ok;
 }

@@ -6,6 +6,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "verifier/core/check_spec.hpp"
@@ -112,12 +113,81 @@ struct BlobStoreConfig {
   SourcePos pos;
 };
 
+// A command a failover step runs (docs/plan.md "Services"). Written as an
+// argv array, or as a table { command, env, cwd, shell }; with shell = true
+// `command` is one string and argv is {"/bin/sh", "-c", command}.
+struct ActionConfig {
+  std::vector<std::string> argv;
+  std::vector<std::pair<std::string, std::string>> env;
+  std::filesystem::path cwd;  // empty: drillproof's; relative resolves against the plan's folder
+  bool shell = false;
+  SourcePos pos;
+};
+
+enum class ProbeKind { tcp, http, sql, cmd };
+const char* probe_kind_name(ProbeKind k);
+
+// How a service shows it is up: `success_threshold` consecutive passes of a
+// probe run every `interval`, each given `timeout`.
+struct HealthConfig {
+  ProbeKind type = ProbeKind::cmd;
+  std::string host;  // tcp, http
+  int port = 0;      // tcp, http
+  std::string url;   // http, as written
+  std::string path;  // http request target ("/health")
+  int expect_status = 200;
+  EngineKind engine = EngineKind::postgres;  // sql
+  std::string connection;                    // sql: libpq string, mysql "socket=...", sqlite file
+  std::string query = "SELECT 1";            // sql
+  std::optional<std::string> expect;         // sql: first column of the first row
+  std::vector<std::string> command;          // cmd: argv, exit 0 passes
+  Millis interval{1000};
+  Millis timeout{1000};
+  int success_threshold = 1;
+  SourcePos pos;
+};
+
+// RPO marker writer: (seq, written_at) rows written to `write` until the
+// disaster, read back from `read` after failover.
+struct MarkerConfig {
+  EngineKind engine = EngineKind::postgres;  // postgres or mysql
+  std::string write;
+  std::string read;  // default: write
+  std::string table = "drillproof_rpo_markers";
+  Millis interval{200};
+  SourcePos pos;
+};
+
+struct ServiceConfig {
+  std::string name;
+  std::vector<std::string> depends_on;
+  std::optional<ActionConfig> disaster;
+  ActionConfig failover;
+  std::optional<ActionConfig> failback;  // required when the failback phase runs
+  std::optional<ActionConfig> drain;
+  Millis timeout{300'000};  // per step: action plus reaching the health threshold
+  std::optional<Millis> rto;
+  std::optional<Millis> rpo;
+  HealthConfig health;
+  std::optional<MarkerConfig> marker;
+  SourcePos pos;
+};
+
+// [failover]: settings of the whole failover/failback drill.
+struct FailoverSettings {
+  std::optional<Millis> deadline;  // aborts the drill; none: only step timeouts
+  bool failback = true;            // phases include "failback"
+  SourcePos pos;
+};
+
 struct Config {
   std::filesystem::path file;
   PlanSettings plan;
   std::vector<BackupConfig> backups;
   std::vector<CatalogConfig> catalogs;  // [[catalog]]
   std::vector<BlobStoreConfig> blob_stores;
+  FailoverSettings failover;
+  std::vector<ServiceConfig> services;  // in file order; the dependency graph is acyclic
 };
 
 // Reads and validates `file`. `kinds` is the check registry's catalogue: a

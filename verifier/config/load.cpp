@@ -77,6 +77,10 @@ PlanSettings read_plan(Reader& reader, const toml::table& root, const fs::path& 
   return out;
 }
 
+constexpr std::string_view k_nothing_to_drill =
+    "no [[backup]] or [[service]] entries; a plan needs at least one [[backup]] or [[service]] "
+    "table";
+
 std::vector<BackupConfig> read_backups(Reader& reader, const toml::table& root,
                                        const fs::path& base_dir,
                                        std::span<const CheckKindInfo> kinds) {
@@ -84,8 +88,9 @@ std::vector<BackupConfig> read_backups(Reader& reader, const toml::table& root,
   const toml::node* node = root.get("backup");
   if (!node && root.get("catalog")) return out;  // a plan of catalogs only
   if (!node) {
-    reader.report(reader.start_of_file(),
-                  "no [[backup]] entries; a plan needs at least one [[backup]] table");
+    // A failover-only plan has services and no backups.
+    if (!root.get("service"))
+      reader.report(reader.start_of_file(), std::string(k_nothing_to_drill));
     return out;
   }
   const auto* array = node->as_array();
@@ -96,8 +101,7 @@ std::vector<BackupConfig> read_backups(Reader& reader, const toml::table& root,
     return out;
   }
   if (array->empty()) {
-    reader.report(reader.pos(*node),
-                  "no [[backup]] entries; a plan needs at least one [[backup]] table");
+    reader.report(reader.pos(*node), std::string(k_nothing_to_drill));
     return out;
   }
   detail::SeenNames seen;
@@ -107,20 +111,19 @@ std::vector<BackupConfig> read_backups(Reader& reader, const toml::table& root,
 }
 
 void reject_unknown_top_level(Reader& reader, const toml::table& root) {
+  static constexpr std::string_view k_expected =
+      "expected [plan], [[backup]], [[catalog]], [[blob_store]], [failover] or [[service]]";
   for (auto&& [key, node] : root) {
-    if (key == "plan" || key == "backup") continue;
-    if (key == "catalog") continue;  // read_catalog.cpp
-    if (key == "plan" || key == "backup" || key == "blob_store") continue;
+    if (key == "plan" || key == "backup" || key == "catalog" || key == "blob_store" ||
+        key == "failover" || key == "service")
+      continue;
     SourcePos at = reader.pos(key.source());
     if (node.is_table())
-      reader.report(at,
-                    fmt::format("unknown table [{}]; expected [plan] or [[backup]]", key.str()));
+      reader.report(at, fmt::format("unknown table [{}]; {}", key.str(), k_expected));
     else if (node.is_array_of_tables())
-      reader.report(at,
-                    fmt::format("unknown table [[{}]]; expected [plan] or [[backup]]", key.str()));
+      reader.report(at, fmt::format("unknown table [[{}]]; {}", key.str(), k_expected));
     else
-      reader.report(at, fmt::format("unknown key '{}' at top level; expected [plan] or [[backup]]",
-                                    key.str()));
+      reader.report(at, fmt::format("unknown key '{}' at top level; {}", key.str(), k_expected));
   }
 }
 
@@ -196,6 +199,8 @@ Result<Config, Diagnostics> parse(std::string_view text, const fs::path& file,
   config.catalogs = detail::read_catalogs(reader, root, base_dir_of(file), backup_names);
   config.blob_stores = detail::read_blob_stores(reader, root, base_dir_of(file));
   detail::resolve_blob_stores(reader, kinds, config.blob_stores, config.backups);
+  config.failover = detail::read_failover_settings(reader, root);
+  config.services = detail::read_services(reader, root, base_dir_of(file), config.failover);
   if (reader.error_count() > 0) return Unexpected<Diagnostics>(reader.take_sorted());
   return config;
 }

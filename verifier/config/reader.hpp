@@ -110,5 +110,12 @@ std::vector<BlobStoreConfig> read_blob_stores(Reader& reader, const toml::table&
 void resolve_blob_stores(Reader& reader, std::span<const CheckKindInfo> kinds,
                          const std::vector<BlobStoreConfig>& stores,
                          std::vector<BackupConfig>& backups);
+// [failover] (absent: defaults) and every [[service]] table, with the
+// dependency graph checked: unknown dependencies and cycles are diagnostics
+// (read_service.cpp).
+FailoverSettings read_failover_settings(Reader& reader, const toml::table& root);
+std::vector<ServiceConfig> read_services(Reader& reader, const toml::table& root,
+                                         const std::filesystem::path& base_dir,
+                                         const FailoverSettings& settings);
 
 }  // namespace dp::config::detail

@@ -4,7 +4,19 @@
 
 #include <algorithm>
 
+#include "verifier/core/service_graph.hpp"
+
 namespace dp::plan {
+
+std::vector<std::vector<std::size_t>> service_levels(
+    const std::vector<config::ServiceConfig>& services) {
+  DependencyLists deps(services.size());
+  for (std::size_t i = 0; i < services.size(); ++i)
+    for (const auto& name : services[i].depends_on)
+      for (std::size_t k = 0; k < services.size(); ++k)
+        if (services[k].name == name) deps[i].push_back(k);
+  return dependency_levels(deps);
+}
 
 Result<Plan> build(const config::Config& config, const Options& options, int cores) {
   std::vector<std::string> unknown;
@@ -53,6 +65,11 @@ Result<Plan> build(const config::Config& config, const Options& options, int cor
     if (options.only.empty() ||
         std::find(options.only.begin(), options.only.end(), c.name) != options.only.end())
       plan.catalogs.push_back(c);
+  if (options.only.empty() && !config.services.empty()) {
+    plan.failover = config.failover;
+    plan.services = config.services;
+    plan.levels = service_levels(config.services);
+  }
   return plan;
 }
 

@@ -34,7 +34,17 @@ struct Plan {
   int parallel = 1;
   bool keep_scratch = false;
   std::string run_as;
+  // The failover/failback drill over the service graph; empty when the plan
+  // has no [[service]], or when --only narrowed the run to named backups.
+  config::FailoverSettings failover;
+  std::vector<config::ServiceConfig> services;   // in plan order
+  std::vector<std::vector<std::size_t>> levels;  // indices into services, dependencies first
 };
+
+// The services grouped by dependency level (verifier/core/service_graph.hpp).
+// Precondition: config::load accepted them (known names, no cycle).
+std::vector<std::vector<std::size_t>> service_levels(
+    const std::vector<config::ServiceConfig>& services);
 
 // `cores` is the default for restore_jobs. Errc::invalid_input when --only
 // names a backup or catalog the plan does not have (the message lists the names).

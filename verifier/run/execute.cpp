@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "drills/catalog_drill.hpp"
+#include "drills/failover_drill.hpp"
 #include "drills/restore_drill.hpp"
 #include "verifier/core/signals.hpp"
 #include "verifier/core/text.hpp"
@@ -128,6 +129,11 @@ reports::RunReport execute(const plan::Plan& plan, const RunOptions& options) {
   }
   report.backups = std::move(results);
   for (auto& c : catalogs) report.backups.push_back(std::move(c));
+  if (!plan.services.empty() && !interrupted()) {
+    drills::FailoverEnv failover_env;
+    failover_env.progress = env.progress;
+    report.failover = drills::run_failover_drill(plan, failover_env);
+  }
   report.interrupted = interrupted();
   report.finished = std::chrono::system_clock::now();
   return report;

@@ -428,7 +428,9 @@ a = 1
   EXPECT_EQ(out[2], at(13, 1,
                        "unknown key 'minimum' in [[backup.check]] of type 'row_count'; expected "
                        "one of: type, name, table, expect, min, max"));
-  EXPECT_EQ(out[3], at(14, 2, "unknown table [extra]; expected [plan] or [[backup]]"));
+  EXPECT_EQ(out[3], at(14, 2,
+                       "unknown table [extra]; expected [plan], [[backup]], [[catalog]], "
+                       "[[blob_store]], [failover] or [[service]]"));
 }
 
 TEST_F(LoadTest, UnknownTopLevelKeyAndArrayTable) {
@@ -441,8 +443,12 @@ path = "orders.dump"
 x = 1
 )"));
   ASSERT_EQ(out.size(), 2u);
-  EXPECT_EQ(out[0], at(1, 1, "unknown key 'version' at top level; expected [plan] or [[backup]]"));
-  EXPECT_EQ(out[1], at(9, 5, "unknown table [[targets]]; expected [plan] or [[backup]]"));
+  EXPECT_EQ(out[0], at(1, 1,
+                       "unknown key 'version' at top level; expected [plan], [[backup]], "
+                       "[[catalog]], [[blob_store]], [failover] or [[service]]"));
+  EXPECT_EQ(out[1], at(9, 5,
+                       "unknown table [[targets]]; expected [plan], [[backup]], [[catalog]], "
+                       "[[blob_store]], [failover] or [[service]]"));
 }
 
 TEST_F(LoadTest, WrongTypes) {
@@ -697,11 +703,16 @@ TEST_F(LoadTest, MissingPlanAndBackups) {
   auto out = errors("# nothing here\n");
   ASSERT_EQ(out.size(), 2u);
   EXPECT_EQ(out[0], at(1, 1, "missing [plan] table; a plan starts with [plan] and name = \"...\""));
-  EXPECT_EQ(out[1], at(1, 1, "no [[backup]] entries; a plan needs at least one [[backup]] table"));
+  EXPECT_EQ(out[1], at(1, 1,
+                       "no [[backup]] or [[service]] entries; a plan needs at least one [[backup]] "
+                       "or [[service]] "
+                       "table"));
 
   EXPECT_EQ(errors(k_plan_head),
-            std::vector<std::string>{
-                at(1, 1, "no [[backup]] entries; a plan needs at least one [[backup]] table")});
+            std::vector<std::string>{at(1, 1,
+                                        "no [[backup]] or [[service]] entries; a plan needs at "
+                                        "least one [[backup]] or [[service]] "
+                                        "table")});
 }
 
 TEST_F(LoadTest, TablesWrittenWithSingleBrackets) {

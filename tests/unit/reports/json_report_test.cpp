@@ -44,10 +44,10 @@ TEST(JsonReport, TopLevelFieldsInDocumentedOrder) {
   const Json j = parse(render_json(make_report()));
   std::vector<std::string> keys;
   for (const auto& item : j.items()) keys.push_back(item.key());
-  const std::vector<std::string> want = {"format",    "format_version", "tool",       "run_id",
-                                         "host",      "plan",           "scope",      "signature",
-                                         "started",   "finished",       "duration_s", "status",
-                                         "exit_code", "interrupted",    "summary",    "backups"};
+  const std::vector<std::string> want = {
+      "format",    "format_version", "tool",    "run_id",   "host",       "plan",
+      "scope",     "signature",      "started", "finished", "duration_s", "status",
+      "exit_code", "interrupted",    "summary", "backups",  "failover"};
   EXPECT_EQ(keys, want);
   EXPECT_EQ(j["signature"]["signed"], false);
   EXPECT_TRUE(j["signature"]["key_fingerprint"].is_null());
