@@ -11,11 +11,13 @@
 #endif
 
 #include <cerrno>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
+#include <thread>
 
-#include "verifier/artifacts/mapped_hash.hpp"
 #include "verifier/core/fd.hpp"
 
 namespace dp::artifacts {
@@ -45,9 +47,111 @@ std::string to_hex(const unsigned char* bytes, std::size_t size) {
   std::abort();
 }
 
-// Files at least this large are hashed through mappings (mapped_hash.hpp):
-// below it, mmap, the page faults and munmap cost more than read's copy.
-constexpr std::uint64_t k_map_min = 1 << 20;
+// pread of block k; -errno on failure.
+ssize_t read_block(int fd, unsigned char* data, std::size_t block, std::uint64_t k) {
+  ssize_t n;
+  do n = ::pread(fd, data, block, static_cast<off_t>(k * block));
+  while (n < 0 && errno == EINTR);
+  return n < 0 ? -errno : n;
+}
+
+// Files at least this large get a second reader thread.
+constexpr std::uint64_t k_parallel_read_min = 64 << 20;
+
+// Reads the odd-numbered blocks of a file with pread, into two buffers of its
+// own, on a helper thread, while the caller reads and hashes the even ones.
+// For a page-cached file the kernel's copy, not the hash, is most of the
+// time, and two cores copy twice as fast. The destructor stops and joins.
+class OddBlockReader {
+ public:
+  OddBlockReader(int fd, std::size_t block)
+      : m_fd(fd),
+        m_block(block),
+        m_buffers{std::vector<unsigned char>(block), std::vector<unsigned char>(block)} {
+    m_thread = std::thread([this] { run(); });
+  }
+  OddBlockReader(const OddBlockReader&) = delete;
+  OddBlockReader& operator=(const OddBlockReader&) = delete;
+  ~OddBlockReader() {
+    {
+      std::lock_guard lock(m_mutex);
+      m_stop = true;
+    }
+    m_cv.notify_all();
+    m_thread.join();
+  }
+
+  // Waits for odd block k: its length (-errno on failure) and bytes, valid
+  // until release(k).
+  ssize_t wait(std::uint64_t k, const unsigned char** data) {
+    std::size_t slot = (k / 2) % 2;
+    std::unique_lock lock(m_mutex);
+    m_cv.wait(lock, [&] { return m_full[slot]; });
+    *data = m_buffers[slot].data();
+    return m_length[slot];
+  }
+  void release(std::uint64_t k) {
+    {
+      std::lock_guard lock(m_mutex);
+      m_full[(k / 2) % 2] = false;
+    }
+    m_cv.notify_all();
+  }
+
+ private:
+  void run() {
+    for (std::uint64_t k = 1;; k += 2) {
+      std::size_t slot = (k / 2) % 2;
+      {
+        std::unique_lock lock(m_mutex);
+        m_cv.wait(lock, [&] { return m_stop || !m_full[slot]; });
+        if (m_stop) return;
+      }
+      ssize_t n = read_block(m_fd, m_buffers[slot].data(), m_block, k);
+      {
+        std::lock_guard lock(m_mutex);
+        m_length[slot] = n;
+        m_full[slot] = true;
+      }
+      m_cv.notify_all();
+      if (n < static_cast<ssize_t>(m_block)) return;  // end of file, or failed
+    }
+  }
+
+  int m_fd;
+  std::size_t m_block;
+  std::vector<unsigned char> m_buffers[2];
+  ssize_t m_length[2] = {0, 0};
+  bool m_full[2] = {false, false};
+  bool m_stop = false;
+  std::mutex m_mutex;
+  std::condition_variable m_cv;
+  std::thread m_thread;  // last: started once the members above exist
+};
+
+// Both readers' halves of the large-file loop; bytes hashed in block order.
+Result<void> hash_in_two_threads(int fd, const std::filesystem::path& file, Hasher& hasher,
+                                 std::vector<unsigned char>& buffer, FileDigest& out) {
+  OddBlockReader helper(fd, buffer.size());
+  auto failed = [&](ssize_t n) {
+    return make_error(
+        Errc::io, fmt::format("{}: read: {}", file.string(), std::strerror(static_cast<int>(-n))));
+  };
+  for (std::uint64_t k = 0;; k += 2) {
+    ssize_t n = read_block(fd, buffer.data(), buffer.size(), k);
+    if (n < 0) return failed(n);
+    hasher.update(buffer.data(), static_cast<std::size_t>(n));
+    out.size += static_cast<std::uint64_t>(n);
+    if (static_cast<std::size_t>(n) < buffer.size()) return {};
+    const unsigned char* data = nullptr;
+    n = helper.wait(k + 1, &data);
+    if (n < 0) return failed(n);
+    hasher.update(data, static_cast<std::size_t>(n));
+    out.size += static_cast<std::uint64_t>(n);
+    helper.release(k + 1);
+    if (static_cast<std::size_t>(n) < buffer.size()) return {};
+  }
+}
 
 }  // namespace
 
@@ -120,38 +224,22 @@ Result<FileDigest> hash_file(const std::filesystem::path& file, Algorithm algori
   if (!fd.valid())
     return make_error(Errc::io,
                       fmt::format("{}: cannot open: {}", file.string(), std::strerror(errno)));
-  // fstat only where needed: the manifest's size says whether to map, and
-  // the mapping ends where the file does now.
-  std::uint64_t now_size = 0;
-  if (!expected_size || *expected_size >= k_map_min) {
+  if (!expected_size) {
     struct stat st {};
     if (::fstat(fd.get(), &st) != 0)
       return make_error(Errc::io, fmt::format("{}: stat: {}", file.string(), std::strerror(errno)));
-    now_size = static_cast<std::uint64_t>(st.st_size);
-    if (!expected_size) expected_size = now_size;
+    expected_size = static_cast<std::uint64_t>(st.st_size);
   }
   // Advice only (the kernel doubles its read-ahead), and only where a second
   // block will be read: for small files it is one syscall for nothing.
   if (*expected_size > buffer.size()) (void)::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
-  if (*expected_size >= k_map_min) {
-    Hasher mapped(algorithm);
-    switch (hash_mapped(fd.get(), now_size, mapped)) {
-      case MapStatus::hashed:
-        return FileDigest{now_size, mapped.finish_hex()};
-      case MapStatus::shrank: {
-        struct stat st {};
-        auto left = ::fstat(fd.get(), &st) == 0 ? static_cast<std::uint64_t>(st.st_size) : 0;
-        return make_error(Errc::io,
-                          fmt::format("{}: read: the file shrank from {} to {} bytes while it "
-                                      "was read",
-                                      file.string(), now_size, left));
-      }
-      case MapStatus::cannot_map:
-        break;  // e.g. a file system without mmap: read() below
-    }
-  }
-  FileDigest out;
   Hasher hasher(algorithm);
+  FileDigest out;
+  if (*expected_size >= k_parallel_read_min) {
+    DP_TRY_VOID(hash_in_two_threads(fd.get(), file, hasher, buffer, out));
+    out.hex = hasher.finish_hex();
+    return out;
+  }
   for (;;) {
     ssize_t n = ::read(fd.get(), buffer.data(), buffer.size());
     if (n < 0 && errno == EINTR) continue;

@@ -48,9 +48,7 @@ struct FileDigest {
 // in the last component. `expected_size` (the manifest's, when verifying;
 // otherwise fstat's) lets a short read that reaches it end the file without
 // one more read: on Linux a regular file reads short only at its end. A file
-// that grows at that very moment is hashed at the size it had. Files of
-// 1 MiB and more are hashed through mappings instead (mapped_hash.hpp); one
-// that shrinks while mapped is an Errc::io error, not a crash. With `rel`,
+// that grows at that very moment is hashed at the size it had. With `rel`,
 // the file opened is `rel` under the directory `dir_fd` (a shorter path
 // walk than `file`'s), and `file` only names it in messages.
 // Errc::io naming the file when it cannot be read.
