@@ -268,6 +268,20 @@ TEST_F(PgBasebackup, BackupWithoutWalIsRefused) {
   EXPECT_TRUE(processes_mentioning(tmp().string()).empty());
 }
 
+// Copying and WAL replay are bounded by restore_timeout: an error, exit 3,
+// and nothing left behind.
+TEST_F(PgBasebackup, RestoreTimeoutIsAnError) {
+  auto run = drill(plan(backup("plain"), "restore_timeout = \"1ms\""));
+  EXPECT_EQ(run.exit_code, 3) << run.out << run.err;
+  auto report = read_json(out() / "report.json");
+  const auto& restore = report["backups"][0]["phases"][2];
+  EXPECT_EQ(restore["name"], "restore");
+  EXPECT_EQ(restore["status"], "error");
+  EXPECT_EQ(restore["message"], "restore did not finish within restore_timeout 1ms");
+  EXPECT_TRUE(leftovers(tmp()).empty());
+  EXPECT_TRUE(processes_mentioning(tmp().string()).empty());
+}
+
 // A base backup starts only on binaries of its own major version.
 TEST_F(PgBasebackup, OtherMajorVersionIsRefused) {
   fs::path copy = copy_of("plain");
