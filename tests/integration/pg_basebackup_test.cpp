@@ -7,7 +7,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <csignal>
 #include <cstdint>
+#include <thread>
 
 #include "tests/integration/source_pg.hpp"
 
@@ -175,6 +177,45 @@ TEST_F(PgBasebackup, TarRestoresAndPasses) {
 
 TEST_F(PgBasebackup, GzipTarWithFetchedWalRestoresAndPasses) {
   expect_clean_pass(backup("targz"), "pg_basebackup tar");
+}
+
+// The kept scratch shows what the restore did: crash recovery from
+// backup_label (renamed backup_label.old when it ends), a server out of
+// recovery, and drillproof's own configuration, not the backup's.
+TEST_F(PgBasebackup, KeptScratchShowsTheWalWasReplayed) {
+  auto run =
+      run_cli({"run", plan(backup("tar")).string(), "--out", out().string(), "--keep-scratch"},
+              {{"TMPDIR", tmp().string()}});
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  auto left = leftovers(tmp());
+  ASSERT_EQ(left.size(), 1u);
+  fs::path kept = tmp() / left[0];
+  auto pids = processes_mentioning(kept.string());
+  ASSERT_FALSE(pids.empty());
+  EXPECT_TRUE(fs::exists(kept / "data" / "backup_label.old"));
+  EXPECT_FALSE(fs::exists(kept / "data" / "backup_label"));
+  auto psql = [&](const std::string& sql) {
+    SpawnOptions q;
+    q.argv = {(s_source->scratch().binaries().bindir / "psql").string(),
+              "-h",
+              kept.string(),
+              "-U",
+              "postgres",
+              "-d",
+              "chinook",
+              "-Atc",
+              sql};
+    auto answer = run_captured(std::move(q), 30s);
+    return answer ? std::string(trim(answer->out)) : answer.error().message;
+  };
+  EXPECT_EQ(psql("SELECT pg_is_in_recovery()"), "f");
+  EXPECT_EQ(psql("SHOW config_file"), (kept / "postgresql.conf").string());
+  EXPECT_EQ(psql("SHOW archive_mode"), "off");
+  for (int pid : pids) ::kill(pid, SIGQUIT);
+  for (int i = 0; i < 200 && !processes_mentioning(kept.string()).empty(); ++i)
+    std::this_thread::sleep_for(50ms);
+  std::error_code ec;
+  fs::remove_all(kept, ec);
 }
 
 // Negative control: one flipped byte in a table's data file. The manifest
