@@ -297,6 +297,21 @@ Result<BackupFormat> detect_format(EngineKind engine, const fs::path& path) {
   return gz ? BackupFormat::mysql_dump_gz : BackupFormat::mysql_dump;
 }
 
+Result<BackupFormat> detect_format(EngineKind engine, const fs::path& path,
+                                   std::string_view planned) {
+  auto format = detect_format(engine, path);
+  if (planned.empty()) return format;
+  if (!format) {
+    if (planned != "basebackup") return format;
+    return make_error(Errc::invalid_input, fmt::format("the plan says format = \"basebackup\": {}",
+                                                       format.error().message));
+  }
+  if ((planned == "basebackup") == is_pg_basebackup(*format)) return format;
+  return make_error(Errc::invalid_input,
+                    fmt::format("{} is a {}, but the plan says format = \"{}\"", path.string(),
+                                format_name(*format), planned));
+}
+
 Result<DumpOrigin> read_dump_origin(BackupFormat format, const fs::path& path) {
   switch (format) {
     case BackupFormat::pg_custom: {

@@ -37,6 +37,10 @@ std::string format_name(BackupFormat f);
 // Errc::invalid_input when the content is not a backup this engine restores
 // (the message says what was found).
 Result<BackupFormat> detect_format(EngineKind engine, const std::filesystem::path& path);
+// The same, held to what the plan's `format` says ("dump", "basebackup";
+// empty: anything): Errc::invalid_input naming both when they differ.
+Result<BackupFormat> detect_format(EngineKind engine, const std::filesystem::path& path,
+                                   std::string_view planned);
 
 struct DumpOrigin {
   std::string server_version;    // "Dumped from database version", may be empty

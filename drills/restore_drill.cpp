@@ -88,16 +88,7 @@ class Drill {
   // The format, once: the plan's `format` (if any) must match the content.
   // An error here surfaces in the restore phase.
   void detect() {
-    m_format = detect_format(m_job.backup.engine, m_job.backup.path);
-    const std::string& want = m_job.backup.format;
-    if (m_format && !want.empty() && (want == "basebackup") != is_pg_basebackup(*m_format))
-      m_format = make_error(Errc::invalid_input,
-                            fmt::format("{} is a {}, but the plan says format = \"{}\"",
-                                        m_job.backup.path.string(), format_name(*m_format), want));
-    else if (!m_format && want == "basebackup")
-      m_format = make_error(
-          Errc::invalid_input,
-          fmt::format("the plan says format = \"basebackup\": {}", m_format.error().message));
+    m_format = detect_format(m_job.backup.engine, m_job.backup.path, m_job.backup.format);
     if (!m_format || !is_pg_basebackup(*m_format)) return;
     auto layout = basebackup_layout(m_job.backup.path);
     if (!layout)

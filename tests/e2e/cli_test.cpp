@@ -158,7 +158,11 @@ path = "{}"
                                          (dir() / "notadump").string()));
   auto run = run_cli({"validate", plan.string()});
   EXPECT_EQ(run.exit_code, 2);
-  EXPECT_NE(run.err.find("not a pg_dump directory archive"), std::string::npos) << run.err;
+  EXPECT_NE(
+      run.err.find("is a directory but neither a pg_dump directory archive (no toc.dat) nor a "
+                   "pg_basebackup backup"),
+      std::string::npos)
+      << run.err;
 }
 
 // Passwords never go on a command line or into a plan.

@@ -7,7 +7,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <csignal>
 #include <cstdint>
+#include <thread>
 
 #include "tests/integration/source_pg.hpp"
 
@@ -177,6 +179,45 @@ TEST_F(PgBasebackup, GzipTarWithFetchedWalRestoresAndPasses) {
   expect_clean_pass(backup("targz"), "pg_basebackup tar");
 }
 
+// The kept scratch shows what the restore did: crash recovery from
+// backup_label (renamed backup_label.old when it ends), a server out of
+// recovery, and drillproof's own configuration, not the backup's.
+TEST_F(PgBasebackup, KeptScratchShowsTheWalWasReplayed) {
+  auto run =
+      run_cli({"run", plan(backup("tar")).string(), "--out", out().string(), "--keep-scratch"},
+              {{"TMPDIR", tmp().string()}});
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  auto left = leftovers(tmp());
+  ASSERT_EQ(left.size(), 1u);
+  fs::path kept = tmp() / left[0];
+  auto pids = processes_mentioning(kept.string());
+  ASSERT_FALSE(pids.empty());
+  EXPECT_TRUE(fs::exists(kept / "data" / "backup_label.old"));
+  EXPECT_FALSE(fs::exists(kept / "data" / "backup_label"));
+  auto psql = [&](const std::string& sql) {
+    SpawnOptions q;
+    q.argv = {(s_source->scratch().binaries().bindir / "psql").string(),
+              "-h",
+              kept.string(),
+              "-U",
+              "postgres",
+              "-d",
+              "chinook",
+              "-Atc",
+              sql};
+    auto answer = run_captured(std::move(q), 30s);
+    return answer ? std::string(trim(answer->out)) : answer.error().message;
+  };
+  EXPECT_EQ(psql("SELECT pg_is_in_recovery()"), "f");
+  EXPECT_EQ(psql("SHOW config_file"), (kept / "postgresql.conf").string());
+  EXPECT_EQ(psql("SHOW archive_mode"), "off");
+  for (int pid : pids) ::kill(pid, SIGQUIT);
+  for (int i = 0; i < 200 && !processes_mentioning(kept.string()).empty(); ++i)
+    std::this_thread::sleep_for(50ms);
+  std::error_code ec;
+  fs::remove_all(kept, ec);
+}
+
 // Negative control: one flipped byte in a table's data file. The manifest
 // phase names the file with both checksums, the restore is skipped without
 // a scratch server, exit 1.
@@ -268,6 +309,20 @@ TEST_F(PgBasebackup, BackupWithoutWalIsRefused) {
   EXPECT_TRUE(processes_mentioning(tmp().string()).empty());
 }
 
+// Copying and WAL replay are bounded by restore_timeout: an error, exit 3,
+// and nothing left behind.
+TEST_F(PgBasebackup, RestoreTimeoutIsAnError) {
+  auto run = drill(plan(backup("plain"), "restore_timeout = \"1ms\""));
+  EXPECT_EQ(run.exit_code, 3) << run.out << run.err;
+  auto report = read_json(out() / "report.json");
+  const auto& restore = report["backups"][0]["phases"][2];
+  EXPECT_EQ(restore["name"], "restore");
+  EXPECT_EQ(restore["status"], "error");
+  EXPECT_EQ(restore["message"], "restore did not finish within restore_timeout 1ms");
+  EXPECT_TRUE(leftovers(tmp()).empty());
+  EXPECT_TRUE(processes_mentioning(tmp().string()).empty());
+}
+
 // A base backup starts only on binaries of its own major version.
 TEST_F(PgBasebackup, OtherMajorVersionIsRefused) {
   fs::path copy = copy_of("plain");
@@ -283,20 +338,21 @@ TEST_F(PgBasebackup, OtherMajorVersionIsRefused) {
   EXPECT_NE(message.find("hint: install postgresql-9 "), std::string::npos) << message;
 }
 
-// The plan's format must match the content; the database must exist.
+// The plan's format must match the content: a plan error (exit 2) before
+// anything starts. The database must exist in the restored cluster.
 TEST_F(PgBasebackup, FormatMismatchAndMissingDatabaseAreErrors) {
-  auto run = drill(plan(backup("plain"), "format = \"dump\""));
-  EXPECT_EQ(run.exit_code, 3) << run.out << run.err;
-  auto report = read_json(out() / "report.json");
-  bool found = false;
-  for (const auto& p : report["backups"][0]["phases"])
-    if (p["name"] == "restore")
-      found = p["message"] == fmt::format(
-                                  "{} is a pg_basebackup plain, but the plan says format "
-                                  "= \"dump\"",
-                                  backup("plain").string());
-  EXPECT_TRUE(found) << report["backups"][0]["phases"].dump(2);
+  fs::path mismatched = plan(backup("plain"), "format = \"dump\"");
+  auto run = drill(mismatched);
+  EXPECT_EQ(run.exit_code, 2) << run.out << run.err;
+  EXPECT_NE(run.err.find(fmt::format("{}:5:1: backup 'chinook': {} is a pg_basebackup plain, but "
+                                     "the plan says format = \"dump\"",
+                                     mismatched.string(), backup("plain").string())),
+            std::string::npos)
+      << run.err;
+  EXPECT_FALSE(fs::exists(out() / "report.json"));
+  EXPECT_TRUE(leftovers(tmp()).empty());
 
+  auto report = nlohmann::json();
   fs::remove_all(out());
   fs::path p = plan(backup("plain"), "format = \"basebackup\"");
   std::string text = read_text(p);

@@ -24,7 +24,7 @@ std::optional<plan::Plan> load_plan(const std::string& file, const plan::Options
   // before any server starts.
   config::Diagnostics problems;
   for (const auto& b : config->backups) {
-    auto format = drills::detect_format(b.engine, b.path);
+    auto format = drills::detect_format(b.engine, b.path, b.format);
     if (!format)
       problems.push_back({b.pos, fmt::format("backup '{}': {}", b.name, format.error().message)});
   }

@@ -51,8 +51,10 @@ int validate_command(const ValidateArgs& args) {
                format_text, objective(job.rto), objective(job.rpo));
     fmt::print("       restore  {}\n", b.path.string());
     if (b.engine == EngineKind::postgres) {
-      std::string tool = format && (*format == drills::BackupFormat::pg_plain ||
-                                    *format == drills::BackupFormat::pg_plain_gz)
+      std::string tool = format && drills::is_pg_basebackup(*format)
+                             ? "its own data directory (copied, WAL replayed)"
+                         : format && (*format == drills::BackupFormat::pg_plain ||
+                                      *format == drills::BackupFormat::pg_plain_gz)
                              ? "psql -v ON_ERROR_STOP=1"
                          : format && *format == drills::BackupFormat::pg_tar
                              ? "pg_restore"
