@@ -184,11 +184,15 @@ TEST_F(CatalogRun, GapsMissingMonthAndOffsiteDifferencesAreEachFound) {
   for (const auto& e : fs::directory_iterator(root() / "dumps"))
     dated += e.path().filename() != "shop-latest.dump";
   const std::string scan = shop["phases"][0]["message"];
-  EXPECT_EQ(scan.substr(0, scan.find(" (")),
-            fmt::format("{} backups; newest shop-{}.dump", dated, day_text(today())));
-  EXPECT_NE(scan.find(fmt::format("oldest shop-{}.dump", day_text(month_start(13)))),
-            std::string::npos)
-      << scan;
+  const std::string count = fmt::format("{} backups, newest ", dated);
+  EXPECT_EQ(scan.substr(0, count.size()), count) << scan;
+  EXPECT_EQ(scan.substr(scan.find(" old; ")),
+            fmt::format(" old; newest shop-{0}.dump ({0}T00:00:00Z); oldest shop-{1}.dump "
+                        "({1}T00:00:00Z)",
+                        day_text(today()), day_text(month_start(13))));
+  // The summary on stdout shows the short form and every gap.
+  EXPECT_NE(r.out.find(count), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("monthly 12: no monthly backup for "), std::string::npos) << r.out;
 
   const auto& base = catalog(report, "base");
   EXPECT_EQ(base["status"], "passed");
