@@ -216,6 +216,17 @@ TEST_F(CatalogRun, CleanCatalogExitsZero) {
   copy_offsite();
   write_bases(10);
   write_plan();
+  auto valid = run_cli({"validate", (root() / "plan.toml").string()});
+  EXPECT_EQ(valid.exit_code, 0) << valid.err;
+  for (const std::string& line :
+       std::vector<std::string>{"2 catalogs, checked first\n",
+                                "  -  shop  [catalog]  " + (root() / "dumps").string() +
+                                    "/shop-*.dump\n       time     from name \"%Y-%m-%d\", UTC\n"
+                                    "       require  daily 35d\n       require  monthly 12\n"
+                                    "       max_age  1d2h\n       offsite  " +
+                                    (root() / "offsite").string() + "\n",
+                                std::string("       time     modification time, UTC\n")})
+    EXPECT_NE(valid.out.find(line), std::string::npos) << line << "\n" << valid.out;
   auto r = run();
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   auto report = read_json(root() / "report/report.json");
