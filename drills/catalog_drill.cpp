@@ -222,10 +222,11 @@ std::string scan_summary(const std::vector<CatalogEntry>& entries, TimePoint now
     if (!newest || *e.time >= *newest->time) newest = &e;
   }
   if (!newest) return fmt::format("{} entries, none dated", entries.size());
-  return fmt::format("{} backup{}; newest {} ({}, {} old); oldest {} ({})", dated,
-                     dated == 1 ? "" : "s", newest->rel, format_timestamp(*newest->time),
-                     age_text(std::chrono::duration_cast<Millis>(now - *newest->time)), oldest->rel,
-                     format_timestamp(*oldest->time));
+  // The part before the first ';' is the short form the summary line shows.
+  return fmt::format("{} backup{}, newest {} old; newest {} ({}); oldest {} ({})", dated,
+                     dated == 1 ? "" : "s",
+                     age_text(std::chrono::duration_cast<Millis>(now - *newest->time)), newest->rel,
+                     format_timestamp(*newest->time), oldest->rel, format_timestamp(*oldest->time));
 }
 
 }  // namespace

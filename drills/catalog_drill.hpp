@@ -4,8 +4,9 @@
 // and compare an offsite copy by manifest. Nothing is restored and nothing
 // is written; the result is a BackupResult (engine "catalog") so every
 // report renders it:
-//   phase   "scan" (listing; its message names count, newest with its age,
-//           and oldest)
+//   phase   "scan" (listing); its message names the count, the newest
+//           backup's age, the newest and the oldest: "33 backups, newest 14h
+//           old; newest <rel> (<time>); oldest <rel> (<time>)"
 //   checks  "entries" (names whose time cannot be read, or lies in the
 //           future), one per requirement named as written ("daily 35d"),
 //           "max_age" when set, "offsite" when set; one Finding per gap or

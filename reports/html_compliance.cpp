@@ -70,7 +70,11 @@ bool is_data_check(const std::string& type) {
 
 RunFacts collect(const RunReport& report, const std::vector<CalendarDay>& calendar) {
   RunFacts f;
-  f.backups = report.backups.size();
+  // A catalog (retention coverage) restores nothing: its checks count, but
+  // it is not a backup restored into a scratch instance.
+  f.backups = static_cast<std::size_t>(
+      std::count_if(report.backups.begin(), report.backups.end(),
+                    [](const BackupResult& b) { return b.engine != "catalog"; }));
   for (const auto& b : report.backups) {
     if (std::any_of(b.phases.begin(), b.phases.end(), [](const PhaseResult& p) {
           return p.name == "restore" && p.status == Status::passed;

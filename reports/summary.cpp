@@ -91,9 +91,9 @@ std::string header(const RunReport& report, const Painter& painter) {
 }
 
 std::string restore_text(const BackupResult& b) {
-  if (b.engine == "catalog")  // listed, not restored: the scan says what it found
+  if (b.engine == "catalog")  // listed, not restored: the scan's short form
     for (const auto& p : b.phases)
-      if (p.name == "scan") return first_line(p.message);
+      if (p.name == "scan") return first_line(p.message.substr(0, p.message.find(';')));
   std::string text = "not restored";
   for (const auto& p : b.phases) {
     if (p.name != "restore") continue;

@@ -184,11 +184,15 @@ TEST_F(CatalogRun, GapsMissingMonthAndOffsiteDifferencesAreEachFound) {
   for (const auto& e : fs::directory_iterator(root() / "dumps"))
     dated += e.path().filename() != "shop-latest.dump";
   const std::string scan = shop["phases"][0]["message"];
-  EXPECT_EQ(scan.substr(0, scan.find(" (")),
-            fmt::format("{} backups; newest shop-{}.dump", dated, day_text(today())));
-  EXPECT_NE(scan.find(fmt::format("oldest shop-{}.dump", day_text(month_start(13)))),
-            std::string::npos)
-      << scan;
+  const std::string count = fmt::format("{} backups, newest ", dated);
+  EXPECT_EQ(scan.substr(0, count.size()), count) << scan;
+  EXPECT_EQ(scan.substr(scan.find(" old; ")),
+            fmt::format(" old; newest shop-{0}.dump ({0}T00:00:00Z); oldest shop-{1}.dump "
+                        "({1}T00:00:00Z)",
+                        day_text(today()), day_text(month_start(13))));
+  // The summary on stdout shows the short form and every gap.
+  EXPECT_NE(r.out.find(count), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("monthly 12: no monthly backup for "), std::string::npos) << r.out;
 
   const auto& base = catalog(report, "base");
   EXPECT_EQ(base["status"], "passed");
@@ -212,6 +216,17 @@ TEST_F(CatalogRun, CleanCatalogExitsZero) {
   copy_offsite();
   write_bases(10);
   write_plan();
+  auto valid = run_cli({"validate", (root() / "plan.toml").string()});
+  EXPECT_EQ(valid.exit_code, 0) << valid.err;
+  for (const std::string& line :
+       std::vector<std::string>{"2 catalogs, checked first\n",
+                                "  -  shop  [catalog]  " + (root() / "dumps").string() +
+                                    "/shop-*.dump\n       time     from name \"%Y-%m-%d\", UTC\n"
+                                    "       require  daily 35d\n       require  monthly 12\n"
+                                    "       max_age  1d2h\n       offsite  " +
+                                    (root() / "offsite").string() + "\n",
+                                std::string("       time     modification time, UTC\n")})
+    EXPECT_NE(valid.out.find(line), std::string::npos) << line << "\n" << valid.out;
   auto r = run();
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   auto report = read_json(root() / "report/report.json");

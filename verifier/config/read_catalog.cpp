@@ -34,18 +34,17 @@ bool is_catalog_name(std::string_view s) {
 
 struct PeriodWord {
   std::string_view word;
+  std::string_view units;  // span units it accepts ("hdw"), each worth per_unit[i] periods
   CatalogPeriod period;
-  // Span units this period accepts, with the number of periods per unit.
-  std::string_view units;  // span units ("hdw"), each worth per_unit[i] periods
   std::array<int, 3> per_unit;
 };
 
 const PeriodWord k_periods[] = {
-    {"hourly", CatalogPeriod::hour, "hdw", {1, 24, 168}},
-    {"daily", CatalogPeriod::day, "dw", {1, 7, 0}},
-    {"weekly", CatalogPeriod::week, "w", {1, 0, 0}},
-    {"monthly", CatalogPeriod::month, "", {0, 0, 0}},
-    {"yearly", CatalogPeriod::year, "", {0, 0, 0}},
+    {"hourly", "hdw", CatalogPeriod::hour, {1, 24, 168}},
+    {"daily", "dw", CatalogPeriod::day, {1, 7, 0}},
+    {"weekly", "w", CatalogPeriod::week, {1, 0, 0}},
+    {"monthly", "", CatalogPeriod::month, {0, 0, 0}},
+    {"yearly", "", CatalogPeriod::year, {0, 0, 0}},
 };
 
 // "daily 35d" -> {day, 35}; the error names what was wrong.

@@ -6,6 +6,10 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <ctime>
+#include <filesystem>
+
 namespace dp::drills {
 namespace {
 
@@ -246,6 +250,38 @@ TEST(NameTime, TimeZones) {
   EXPECT_EQ(TimeZone::parse("CET").error().message,
             "unknown time zone 'CET'; use \"UTC\", \"local\" or an offset like \"+01:00\"");
   EXPECT_FALSE(TimeZone::parse("+25:00").has_value());
+}
+
+}  // namespace
+}  // namespace dp::drills
+
+namespace dp::drills {
+namespace {
+
+// "local" follows the C library's zone, daylight saving included: with
+// TZ=Europe/Berlin, 02:00 on a summer day is 00:00 UTC and on a winter day
+// 01:00 UTC, and a backup at 23:30 UTC in summer belongs to the next day.
+TEST(NameTime, LocalZoneFollowsDaylightSaving) {
+  if (!std::filesystem::exists("/usr/share/zoneinfo/Europe/Berlin"))
+    GTEST_SKIP() << "tzdata not installed";
+  const char* old = std::getenv("TZ");
+  std::string saved = old ? old : "";
+  ::setenv("TZ", "Europe/Berlin", 1);
+  ::tzset();
+  auto local = TimeZone::parse("local").value();
+  EXPECT_EQ(format_timestamp(local.to_utc(CivilTime{2026, 7, 1, 2, 0, 0})), "2026-07-01T00:00:00Z");
+  EXPECT_EQ(format_timestamp(local.to_utc(CivilTime{2026, 11, 21, 2, 0, 0})),
+            "2026-11-21T01:00:00Z");
+  std::vector<TimePoint> times = {at("2026-07-01T23:30:00Z")};
+  auto c = coverage(times, config::CatalogRequirement{config::CatalogPeriod::day, 1, "daily 1d"},
+                    at("2026-07-02T12:00:00Z"), local);
+  EXPECT_TRUE(c.current_counted);
+  EXPECT_EQ(c.last, "2026-07-02");
+  if (old)
+    ::setenv("TZ", saved.c_str(), 1);
+  else
+    ::unsetenv("TZ");
+  ::tzset();
 }
 
 }  // namespace
