@@ -4,6 +4,7 @@
 
 #include <bit>
 #include <cstring>
+#include <system_error>
 
 #include "verifier/artifacts/manifest_format.hpp"
 #include "verifier/artifacts/tree_walk.hpp"
@@ -89,9 +90,6 @@ void BlobIndex::finish() {
     m_slots[at] = s;
   }
   m_pending = {};
-  m_sizes.shrink_to_fit();
-  m_kinds.shrink_to_fit();
-  m_digests.shrink_to_fit();
 }
 
 std::uint32_t BlobIndex::find(std::string_view key) const {
@@ -125,12 +123,26 @@ std::size_t BlobIndex::memory_bytes() const {
          m_slots.capacity() * sizeof(Slot);
 }
 
-Result<BlobIndex> BlobIndex::from_manifest(const fs::path& manifest) {
+Result<BlobIndex> BlobIndex::from_manifest(const fs::path& manifest, bool keep_digests) {
   auto reader = artifacts::ManifestReader::open(manifest);
   if (!reader) return Unexpected<Error>(std::move(reader).error());
   BlobIndex index;
   index.m_algorithm = reader->algorithm();
-  index.m_digest_len = reader->algorithm() == artifacts::Algorithm::sha256 ? 32 : 16;
+  index.m_digest_len = !keep_digests                                         ? 0
+                       : reader->algorithm() == artifacts::Algorithm::sha256 ? 32
+                                                                             : 16;
+  // An entry line is at least 37 bytes ("f <32 hex> 0 x"), so this bounds the
+  // entry count; reserving it avoids regrowth copies, and pages never
+  // touched are never resident.
+  std::error_code ec;
+  std::uintmax_t bytes = fs::file_size(manifest, ec);
+  if (!ec) {
+    std::size_t most = static_cast<std::size_t>(bytes / 37);
+    index.m_pending.reserve(most);
+    index.m_sizes.reserve(most);
+    index.m_kinds.reserve(most);
+    index.m_digests.reserve(most * index.m_digest_len);
+  }
   while (true) {
     auto entry = reader->next();
     if (!entry) return Unexpected<Error>(std::move(entry).error());

@@ -39,7 +39,9 @@ class BlobIndex {
 
   // Every entry of a drillproof manifest (docs/manifest.md). Errc::not_found /
   // Errc::invalid_input from the manifest reader, naming the file.
-  static Result<BlobIndex> from_manifest(const std::filesystem::path& manifest);
+  // `keep_digests` false leaves digests out (nobody compares them).
+  static Result<BlobIndex> from_manifest(const std::filesystem::path& manifest,
+                                         bool keep_digests = true);
   // Every regular file and symlink under `root` (symlinks never followed);
   // sizes and digests unknown. Errc::io naming a directory that cannot be listed.
   static Result<BlobIndex> from_directory(const std::filesystem::path& root);

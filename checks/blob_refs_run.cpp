@@ -348,8 +348,10 @@ CheckOutcome error_outcome(const BlobRefsOptions& o, std::string message) {
 CheckOutcome BlobRefsCheck::run(const CheckContext& ctx) const {
   const BlobRefsOptions& o = m_options;
   if (o.store_path.empty()) return error_outcome(o, "blob store '" + o.store + "' has no path");
-  auto index = o.store_manifest.empty() ? BlobIndex::from_directory(o.store_path)
-                                        : BlobIndex::from_manifest(o.store_manifest);
+  auto index =
+      o.store_manifest.empty()
+          ? BlobIndex::from_directory(o.store_path)
+          : BlobIndex::from_manifest(o.store_manifest, !o.check_files && !o.digest_column.empty());
   if (!index) return error_outcome(o, "blob store '" + o.store + "': " + index.error().message);
   if (!o.check_files && !o.digest_column.empty() && index->algorithm() != o.digest_algorithm)
     return error_outcome(
