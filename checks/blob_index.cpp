@@ -4,6 +4,7 @@
 
 #include <bit>
 #include <cstring>
+#include <system_error>
 
 #include "verifier/artifacts/manifest_format.hpp"
 #include "verifier/artifacts/tree_walk.hpp"
@@ -58,14 +59,16 @@ std::string bytes_to_hex(std::string_view bytes) {
   return out;
 }
 
-BlobIndex::Hash128 BlobIndex::hash_key(std::string_view key) {
+BlobIndex::Slot BlobIndex::hash_key(std::string_view key) {
   XXH128_hash_t h = XXH3_128bits(key.data(), key.size());
-  return Hash128{h.low64, h.high64};
+  return Slot{h.low64, static_cast<std::uint32_t>(h.high64 >> 32), k_none};
 }
 
 void BlobIndex::add(std::string_view key, Kind kind, std::optional<std::uint64_t> size,
                     std::string_view digest) {
-  m_hashes.push_back(hash_key(key));
+  Slot slot = hash_key(key);
+  slot.index = static_cast<std::uint32_t>(m_sizes.size());
+  m_pending.push_back(slot);
   m_sizes.push_back(size.value_or(k_unknown_size));
   m_kinds.push_back(static_cast<std::uint8_t>(kind));
   if (m_digest_len > 0) {
@@ -76,26 +79,27 @@ void BlobIndex::add(std::string_view key, Kind kind, std::optional<std::uint64_t
 }
 
 void BlobIndex::finish() {
-  std::size_t n = m_hashes.size();
+  std::size_t n = m_sizes.size();
   m_referenced.assign((n + 63) / 64, 0);
   std::size_t capacity = std::bit_ceil(std::max<std::size_t>(16, n * 2));
-  m_slots.assign(capacity, k_none);
+  m_slots.assign(capacity, Slot{});
   m_mask = capacity - 1;
-  for (std::uint32_t i = 0; i < n; ++i) {
-    std::uint64_t at = m_hashes[i].low & m_mask;
-    while (m_slots[at] != k_none) at = (at + 1) & m_mask;
-    m_slots[at] = i;
+  for (const Slot& s : m_pending) {
+    std::uint64_t at = s.low & m_mask;
+    while (m_slots[at].index != k_none) at = (at + 1) & m_mask;
+    m_slots[at] = s;
   }
+  m_pending = {};
 }
 
 std::uint32_t BlobIndex::find(std::string_view key) const {
   if (m_slots.empty()) return k_none;
-  Hash128 h = hash_key(key);
+  Slot h = hash_key(key);
   std::uint64_t at = h.low & m_mask;
   while (true) {
-    std::uint32_t i = m_slots[at];
-    if (i == k_none) return k_none;
-    if (m_hashes[i].low == h.low && m_hashes[i].high == h.high) return i;
+    const Slot& s = m_slots[at];
+    if (s.index == k_none) return k_none;
+    if (s.low == h.low && s.high == h.high) return s.index;
     at = (at + 1) & m_mask;
   }
 }
@@ -114,17 +118,31 @@ std::size_t BlobIndex::referenced_count() const {
 }
 
 std::size_t BlobIndex::memory_bytes() const {
-  return m_hashes.capacity() * sizeof(Hash128) + m_sizes.capacity() * sizeof(std::uint64_t) +
+  return m_pending.capacity() * sizeof(Slot) + m_sizes.capacity() * sizeof(std::uint64_t) +
          m_kinds.capacity() + m_digests.capacity() + m_referenced.capacity() * 8 +
-         m_slots.capacity() * 4;
+         m_slots.capacity() * sizeof(Slot);
 }
 
-Result<BlobIndex> BlobIndex::from_manifest(const fs::path& manifest) {
+Result<BlobIndex> BlobIndex::from_manifest(const fs::path& manifest, bool keep_digests) {
   auto reader = artifacts::ManifestReader::open(manifest);
   if (!reader) return Unexpected<Error>(std::move(reader).error());
   BlobIndex index;
   index.m_algorithm = reader->algorithm();
-  index.m_digest_len = reader->algorithm() == artifacts::Algorithm::sha256 ? 32 : 16;
+  index.m_digest_len = !keep_digests                                         ? 0
+                       : reader->algorithm() == artifacts::Algorithm::sha256 ? 32
+                                                                             : 16;
+  // An entry line is at least 37 bytes ("f <32 hex> 0 x"), so this bounds the
+  // entry count; reserving it avoids regrowth copies, and pages never
+  // touched are never resident.
+  std::error_code ec;
+  std::uintmax_t bytes = fs::file_size(manifest, ec);
+  if (!ec) {
+    std::size_t most = static_cast<std::size_t>(bytes / 37);
+    index.m_pending.reserve(most);
+    index.m_sizes.reserve(most);
+    index.m_kinds.reserve(most);
+    index.m_digests.reserve(most * index.m_digest_len);
+  }
   while (true) {
     auto entry = reader->next();
     if (!entry) return Unexpected<Error>(std::move(entry).error());

@@ -1,14 +1,16 @@
 #pragma once
 // The key index of one blob store (`[[blob_store]]`, docs/plan.md), for the
 // blob_refs check. Memory grows with the number of blobs, never with the
-// number of references checked against it: per blob a 128-bit XXH3 hash of
-// its key, its size, its digest (when a manifest gives one), one state byte
-// and one "referenced" bit; plus an open-addressing table of 32-bit slots at
-// a load factor of at most 1/2. Key names are not kept: orphans are listed
-// by a second pass over the manifest or the directory.
+// number of references checked against it: per blob its size, its digest
+// (when a manifest gives one), one kind byte and one "referenced" bit; plus
+// an open-addressing table at a load factor of at most 1/2 whose 16-byte
+// slots hold 96 bits of the key's XXH3-128 hash and the blob's number, so a
+// lookup costs one cache miss (linear probing stays in the line). Key names
+// are not kept: orphans are listed by a second pass over the manifest or the
+// directory.
 //
-// Two keys with the same 128-bit hash would be taken for one blob; at a
-// billion blobs the chance of that is about 1e-21.
+// Two keys with the same 96 hash bits would be taken for one blob; at a
+// billion blobs the chance of that is about 1e-11.
 //
 // Not thread-safe; one index per check run.
 #include <cstdint>
@@ -37,13 +39,16 @@ class BlobIndex {
 
   // Every entry of a drillproof manifest (docs/manifest.md). Errc::not_found /
   // Errc::invalid_input from the manifest reader, naming the file.
-  static Result<BlobIndex> from_manifest(const std::filesystem::path& manifest);
+  // `keep_digests` false leaves digests out (nobody compares them).
+  static Result<BlobIndex> from_manifest(const std::filesystem::path& manifest,
+                                         bool keep_digests = true);
   // Every regular file and symlink under `root` (symlinks never followed);
   // sizes and digests unknown. Errc::io naming a directory that cannot be listed.
   static Result<BlobIndex> from_directory(const std::filesystem::path& root);
 
   // Adds one blob (tests, and the two loaders). `digest` is raw bytes of the
-  // index's digest algorithm, or empty. Call finish() once after the last add.
+  // index's digest algorithm, or empty. Call finish() once after the last
+  // add(); find() works only after it.
   void add(std::string_view key, Kind kind, std::optional<std::uint64_t> size,
            std::string_view digest);
   void finish();
@@ -70,20 +75,21 @@ class BlobIndex {
 
  private:
   static constexpr std::uint64_t k_unknown_size = ~std::uint64_t{0};
-  struct Hash128 {
+  struct Slot {
     std::uint64_t low = 0;
-    std::uint64_t high = 0;
+    std::uint32_t high = 0;
+    std::uint32_t index = k_none;  // k_none: empty
   };
-  static Hash128 hash_key(std::string_view key);
+  static Slot hash_key(std::string_view key);
 
   std::optional<artifacts::Algorithm> m_algorithm;
   std::size_t m_digest_len = 0;
-  std::vector<Hash128> m_hashes;
+  std::vector<Slot> m_pending;  // hashes added, until finish() places them
   std::vector<std::uint64_t> m_sizes;
   std::vector<std::uint8_t> m_kinds;
   std::vector<std::uint8_t> m_digests;  // m_digest_len bytes per blob, zero when unknown
   std::vector<std::uint64_t> m_referenced;
-  std::vector<std::uint32_t> m_slots;  // open addressing; k_none is empty
+  std::vector<Slot> m_slots;  // open addressing, linear probing
   std::uint64_t m_mask = 0;
 };
 

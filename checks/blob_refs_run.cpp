@@ -9,6 +9,7 @@
 #include "checks/blob_files.hpp"
 #include "checks/blob_index.hpp"
 #include "checks/blob_refs_check.hpp"
+#include "checks/line_batcher.hpp"
 
 namespace dp::checks {
 namespace {
@@ -102,47 +103,55 @@ class Run {
     }
     std::string_view rel = key;
     if (!rel.starts_with(m_o.key_prefix)) {
-      add(m_dangling, key,
-          fmt::format("dangling reference: '{}' does not start with key_prefix '{}' of blob store "
-                      "'{}' ({})",
-                      key, m_o.key_prefix, m_o.store, where()));
+      add(m_dangling, key, [&] {
+        return fmt::format(
+            "dangling reference: '{}' does not start with key_prefix '{}' of blob store "
+            "'{}' ({})",
+            key, m_o.key_prefix, m_o.store, where());
+      });
       return;
     }
     rel.remove_prefix(m_o.key_prefix.size());
     if (auto why = key_escape_reason(rel)) {
-      add(m_escapes, key,
-          fmt::format("key '{}' escapes blob store '{}': {}; not opened ({})", key, m_o.store, *why,
-                      where()));
+      add(m_escapes, key, [&] {
+        return fmt::format("key '{}' escapes blob store '{}': {}; not opened ({})", key, m_o.store,
+                           *why, where());
+      });
       return;
     }
     std::uint32_t i = m_index.find(rel);
     if (i == BlobIndex::k_none) {
-      add(m_dangling, key,
-          fmt::format("dangling reference: '{}' is not in blob store '{}' ({})", key, m_o.store,
-                      where()));
+      add(m_dangling, key, [&] {
+        return fmt::format("dangling reference: '{}' is not in blob store '{}' ({})", key,
+                           m_o.store, where());
+      });
       return;
     }
     m_index.mark_referenced(i);
     if (m_index.kind(i) == BlobIndex::Kind::symlink) {
-      add(m_unusable, key,
-          fmt::format("'{}' in blob store '{}' is a symlink (never followed) ({})", key, m_o.store,
-                      where()));
+      add(m_unusable, key, [&] {
+        return fmt::format("'{}' in blob store '{}' is a symlink (never followed) ({})", key,
+                           m_o.store, where());
+      });
       return;
     }
     std::optional<std::uint64_t> actual_size = m_index.size_of(i);
     if (m_files) {
       BlobState state = checked_state(i, rel, actual_size);
       if (state == BlobState::missing) {
-        add(m_dangling, key,
-            fmt::format("dangling reference: '{}' is in the manifest of blob store '{}' but "
-                        "missing from its directory ({})",
-                        key, m_o.store, where()));
+        add(m_dangling, key, [&] {
+          return fmt::format(
+              "dangling reference: '{}' is in the manifest of blob store '{}' but "
+              "missing from its directory ({})",
+              key, m_o.store, where());
+        });
         return;
       }
       if (state != BlobState::regular) {
-        add(m_unusable, key,
-            fmt::format("'{}' in blob store '{}' is {} ({})", key, m_o.store,
-                        blob_state_text(state), where()));
+        add(m_unusable, key, [&] {
+          return fmt::format("'{}' in blob store '{}' is {} ({})", key, m_o.store,
+                             blob_state_text(state), where());
+        });
         return;
       }
       actual_size = m_disk_sizes[i];
@@ -217,11 +226,14 @@ class Run {
     return out;
   }
 
-  void add(Tally& t, std::string_view key, std::string message) {
+  // The message is built only for the findings listed: with millions of
+  // dangling rows, formatting each would cost more than matching it.
+  template <class MakeMessage>
+  void add(Tally& t, std::string_view key, MakeMessage make_message) {
     ++t.count;
     if (t.listed.size() < m_o.max_listed)
       t.listed.push_back(
-          Finding{m_o.name, std::string(key), Severity::error, std::move(message), where()});
+          Finding{m_o.name, std::string(key), Severity::error, make_message(), where()});
   }
 
   BlobState checked_state(std::uint32_t i, std::string_view rel,
@@ -243,13 +255,15 @@ class Run {
     if (!text) return;  // NULL: the row expects no particular size
     auto expected = parse_size(*text);
     if (!expected) {
-      add(m_bad_value, key,
-          fmt::format("'{}': {} '{}' is not a size in bytes ({})", key, m_o.size_column, *text,
-                      where()));
+      add(m_bad_value, key, [&] {
+        return fmt::format("'{}': {} '{}' is not a size in bytes ({})", key, m_o.size_column, *text,
+                           where());
+      });
     } else if (actual && *actual != *expected) {
-      add(m_size, key,
-          fmt::format("size mismatch: '{}' is {} bytes, {} says {} ({})", key, *actual,
-                      m_o.size_column, *expected, where()));
+      add(m_size, key, [&] {
+        return fmt::format("size mismatch: '{}' is {} bytes, {} says {} ({})", key, *actual,
+                           m_o.size_column, *expected, where());
+      });
     }
   }
 
@@ -259,9 +273,10 @@ class Run {
     auto expected = parse_digest(*text);
     std::size_t want_len = m_o.digest_algorithm == artifacts::Algorithm::sha256 ? 32 : 16;
     if (!expected || expected->size() != want_len) {
-      add(m_bad_value, key,
-          fmt::format("'{}': {} '{}' is not a {} digest ({})", key, m_o.digest_column, *text,
-                      artifacts::algorithm_name(m_o.digest_algorithm), where()));
+      add(m_bad_value, key, [&] {
+        return fmt::format("'{}': {} '{}' is not a {} digest ({})", key, m_o.digest_column, *text,
+                           artifacts::algorithm_name(m_o.digest_algorithm), where());
+      });
       return;
     }
     std::string_view actual;
@@ -276,9 +291,10 @@ class Run {
         auto d = m_files->digest(rel, m_o.digest_algorithm);
         if (!d) {
           m_hashed[i] = 2;
-          add(m_unusable, key,
-              fmt::format("'{}' in blob store '{}' cannot be read: {} ({})", key, m_o.store,
-                          d.error().message, where()));
+          add(m_unusable, key, [&] {
+            return fmt::format("'{}' in blob store '{}' cannot be read: {} ({})", key, m_o.store,
+                               d.error().message, where());
+          });
           return;
         }
         std::copy(d->begin(), d->end(),
@@ -289,10 +305,11 @@ class Run {
       actual = std::string_view(m_digests).substr(i * want_len, want_len);
     }
     if (actual.empty() || actual == *expected) return;
-    add(m_digest, key,
-        fmt::format("digest mismatch: '{}' has {} {}, {} says {} ({})", key,
-                    artifacts::algorithm_name(m_o.digest_algorithm), bytes_to_hex(actual),
-                    m_o.digest_column, bytes_to_hex(*expected), where()));
+    add(m_digest, key, [&] {
+      return fmt::format("digest mismatch: '{}' has {} {}, {} says {} ({})", key,
+                         artifacts::algorithm_name(m_o.digest_algorithm), bytes_to_hex(actual),
+                         m_o.digest_column, bytes_to_hex(*expected), where());
+    });
   }
 
   const BlobRefsOptions& m_o;
@@ -331,8 +348,10 @@ CheckOutcome error_outcome(const BlobRefsOptions& o, std::string message) {
 CheckOutcome BlobRefsCheck::run(const CheckContext& ctx) const {
   const BlobRefsOptions& o = m_options;
   if (o.store_path.empty()) return error_outcome(o, "blob store '" + o.store + "' has no path");
-  auto index = o.store_manifest.empty() ? BlobIndex::from_directory(o.store_path)
-                                        : BlobIndex::from_manifest(o.store_manifest);
+  auto index =
+      o.store_manifest.empty()
+          ? BlobIndex::from_directory(o.store_path)
+          : BlobIndex::from_manifest(o.store_manifest, !o.check_files && !o.digest_column.empty());
   if (!index) return error_outcome(o, "blob store '" + o.store + "': " + index.error().message);
   if (!o.check_files && !o.digest_column.empty() && index->algorithm() != o.digest_algorithm)
     return error_outcome(
@@ -354,7 +373,9 @@ CheckOutcome BlobRefsCheck::run(const CheckContext& ctx) const {
   Run run(o, *index, files ? &*files : nullptr);
   if (auto ok = run.resolve_columns(probe->columns); !ok)
     return error_outcome(o, ok.error().message);
-  auto streamed = ctx.engine.stream_rows(sql, [&](std::string_view line) { run.row(line); });
+  LineBatcher batcher([&](std::string_view line) { run.row(line); });
+  auto streamed = ctx.engine.stream_rows(sql, [&](std::string_view line) { batcher.add(line); });
+  batcher.finish();
   if (!streamed) return error_outcome(o, "query: " + streamed.error().message);
   CheckOutcome out = run.finish(*streamed);
   if (o.orphans) {

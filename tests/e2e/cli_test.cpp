@@ -82,8 +82,8 @@ path = "missing.db"
         p + ":3:7: rto: bad duration \"5x\": unknown unit 'x'; use ms, s, m, h, d or w",
         p + ":8:8: backup file not found: " + (dir() / "missing.dump").string(),
         p + ":9:1: unknown key 'colour' in [[backup]]",
-        p + ":12:8: unknown check type 'row_cont'; known types: fingerprint, foreign_keys, "
-            "freshness, integrity, query, row_count, row_counts, schema",
+        p + ":12:8: unknown check type 'row_cont'; known types: blob_refs, fingerprint, "
+            "foreign_keys, freshness, integrity, query, row_count, row_counts, schema",
         p + ":16:8: duplicate backup name 'a' (first at line 6)",
         p + ":18:8: backup file not found: " + (dir() / "missing.db").string(),
     };

@@ -30,6 +30,8 @@ const std::map<std::string, CheckSpec>& sample_specs() {
       {"foreign_keys", spec("foreign_keys", "no orphans", {})},
       {"freshness",
        spec("freshness", "fresh", {{"query", str("SELECT max(placed_at) FROM orders")}})},
+      {"blob_refs", spec("blob_refs", "attachments",
+                         {{"store", str("media")}, {"query", str("SELECT key FROM attachments")}})},
   };
   return specs;
 }
@@ -39,8 +41,9 @@ TEST(Registry, ListsTheKnownKindsOnce) {
   for (const auto& kind : registry()) {
     EXPECT_TRUE(types.insert(kind.info.type).second) << "duplicate kind " << kind.info.type;
   }
-  EXPECT_EQ(types, (std::set<std::string>{"fingerprint", "foreign_keys", "freshness", "integrity",
-                                          "query", "row_count", "row_counts", "schema"}));
+  EXPECT_EQ(types,
+            (std::set<std::string>{"blob_refs", "fingerprint", "foreign_keys", "freshness",
+                                   "integrity", "query", "row_count", "row_counts", "schema"}));
 }
 
 TEST(Registry, EveryKindIsComplete) {
