@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "drills/rpo_marker.hpp"
+#include "tests/integration/source_my.hpp"
 #include "tests/integration/source_pg.hpp"
 
 namespace dp::test {
@@ -67,6 +68,37 @@ TEST(RpoMarker, WritesReadsAndMeasuresTheLossWindow) {
   ASSERT_TRUE(again) << again.error().message;
   (*again)->stop();
   EXPECT_EQ((*again)->result().first_seq, 3);
+}
+
+// The same on MariaDB: DATETIME(6) markers through a "socket=... database=..."
+// connection, as a mysql [service.marker] names it.
+TEST(RpoMarker, MariaDbMarkersAreFoundAndCounted) {
+  std::string why;
+  auto my = SourceMy::start(why);
+  DP_REQUIRE_OR_SKIP(my.has_value(), why);
+  ASSERT_EQ(my->sql("CREATE DATABASE app"), "");
+  config::MarkerConfig config;
+  config.engine = EngineKind::mysql;
+  config.write = fmt::format("socket={} database=app user=root", my->scratch().socket().string());
+  config.read = config.write;
+  config.interval = 50ms;
+  drills::StepContext ctx;
+  ctx.origin = drills::SteadyClock::now();
+  ctx.drill_deadline = drills::SteadyClock::time_point::max();
+  auto writer = drills::MarkerWriter::start(config, ctx);
+  ASSERT_TRUE(writer) << writer.error().message;
+  ASSERT_TRUE((*writer)->wait_first_ack(10s));
+  std::this_thread::sleep_for(400ms);
+  (*writer)->stop();
+  reports::MarkerResult m = (*writer)->result();
+  ASSERT_GE(m.acknowledged, 2u);
+  auto rpo = (*writer)->read_after_failover(m);
+  ASSERT_TRUE(rpo) << rpo.error().message;
+  EXPECT_EQ(*rpo, 0ms);
+  EXPECT_EQ(m.found_seq, m.last_acked_seq);
+  EXPECT_EQ(m.found_count, m.acknowledged);
+  ASSERT_TRUE((*writer)->read_after_failback(m));
+  EXPECT_EQ(m.after_failback_found, m.acknowledged);
 }
 
 TEST(RpoMarker, UnreachablePrimaryCannotStart) {
