@@ -53,9 +53,13 @@ std::optional<std::int64_t> to_int(const engine::Value& v) {
 Result<std::unique_ptr<MarkerWriter>> MarkerWriter::start(const config::MarkerConfig& config,
                                                           const StepContext& ctx) {
   const std::string type = config.engine == EngineKind::mysql ? "DATETIME(6)" : "timestamptz";
-  auto created = execute(config, fmt::format("CREATE TABLE IF NOT EXISTS {} (seq bigint PRIMARY "
+  // PostgreSQL announces an existing table with a NOTICE that libpq would
+  // print on our stderr at every drill.
+  const std::string quiet =
+      config.engine == EngineKind::postgres ? "SET client_min_messages = warning; " : "";
+  auto created = execute(config, fmt::format("{}CREATE TABLE IF NOT EXISTS {} (seq bigint PRIMARY "
                                              "KEY, written_at {} NOT NULL)",
-                                             config.table, type));
+                                             quiet, config.table, type));
   if (!created)
     return Unexpected<Error>(std::move(created).error().context("create the marker table"));
   auto rows = query(config, config.write, fmt::format("SELECT max(seq) FROM {}", config.table));

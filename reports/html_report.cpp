@@ -150,6 +150,24 @@ const char* verdict_sentence(Status s) {
   return "";
 }
 
+// A plan with only services drilled no backup: say what was drilled instead.
+const char* failover_sentence(Status s) {
+  switch (s) {
+    case Status::passed:
+      return "Every service failed over (and back, when planned) in dependency order, became "
+             "healthy and met its objectives.";
+    case Status::failed:
+      return "At least one service failed a step, missed an objective, or the order was "
+             "violated.";
+    case Status::error:
+      return "At least one step could not be run (an error, not a finding), so this run does not "
+             "prove the services can be recovered.";
+    case Status::skipped:
+      return "No service was drilled.";
+  }
+  return "";
+}
+
 std::string head(const RunReport& report, Status verdict) {
   return fmt::format(
              "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
@@ -172,7 +190,9 @@ std::string verdict_header(const RunReport& report, Status verdict) {
       "<p>{} backup{}: {} passed, {} failed, {} error, {} skipped. {}</p>\n",
       status_name(verdict), verdict_word(verdict), esc(report.plan_name), esc(report.run_id),
       esc(format_utc(report.started)), report.backups.size(), report.backups.size() == 1 ? "" : "s",
-      by_status[0], by_status[1], by_status[2], by_status[3], verdict_sentence(verdict));
+      by_status[0], by_status[1], by_status[2], by_status[3],
+      report.backups.empty() && report.failover ? failover_sentence(verdict)
+                                                : verdict_sentence(verdict));
   if (report.interrupted)
     out +=
         "<div class=\"flag\">INTERRUPTED</div><p>The run was interrupted before it finished: "

@@ -4,6 +4,9 @@
 // negative controls (hanging action, probe that never passes, action that
 // cannot start, dependency cycle).
 #include <fmt/format.h>
+#include <signal.h>
+
+#include <thread>
 
 #include "tests/integration/support.hpp"
 
@@ -176,6 +179,37 @@ health = { type = "cmd", command = ["true"] }
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_NE(run.err.find(expected), std::string::npos) << run.err;
   EXPECT_FALSE(fs::exists(dir() / "out"));
+}
+
+// SIGTERM in the middle of a failover action: the action is killed with its
+// group, the report is written and marked interrupted, exit 3.
+TEST_F(Services, SigtermAbortsTheDrillAndWritesAPartialReport) {
+  const fs::path started = dir() / "started";
+  const fs::path plan = write_plan(
+      fmt::format(R"({{ command = "touch {}; exec sleep 600", shell = true }})", started.string()),
+      R"(["true"])", "10m");
+  SpawnOptions o;
+  o.argv = {DP_BINARY, "run", plan.string(), "--out", (dir() / "out").string()};
+  o.env = {{"TMPDIR", dir().string()}};
+  o.out = Redirect::to_file(dir() / "stdout");
+  o.err = Redirect::to_file(dir() / "stderr");
+  auto child = ChildProcess::spawn(std::move(o));
+  ASSERT_TRUE(child) << child.error().message;
+  for (int i = 0; i < 600 && !fs::exists(started); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ASSERT_TRUE(fs::exists(started)) << read_text(dir() / "stderr");
+  ASSERT_EQ(::kill(child->pid(), SIGTERM), 0);
+  auto status = child->wait(deadline_in(std::chrono::seconds(60)));
+  ASSERT_TRUE(status) << status.error().message;
+  EXPECT_EQ(status->code, 3) << read_text(dir() / "stdout") << read_text(dir() / "stderr");
+  auto j = report();
+  EXPECT_EQ(j["interrupted"], true);
+  const auto& f = j["failover"];
+  EXPECT_EQ(step(f, "db", "failover")["status"], "error");
+  EXPECT_EQ(step(f, "db", "failover")["message"], "aborted: interrupted by signal 15");
+  EXPECT_EQ(step(f, "api", "failover")["message"], "blocked by db");
+  EXPECT_EQ(f["aborted"], "interrupted by signal 15");
+  EXPECT_TRUE(processes_mentioning("sleep 600").empty());
 }
 
 TEST_F(Services, ValidatePrintsLevels) {

@@ -2,6 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
+#include "verifier/core/child_process.hpp"
+
 namespace dp::cli {
 namespace {
 
@@ -68,6 +72,26 @@ std::string describe_failover(const plan::Plan& plan) {
                            format_duration(s.marker->interval));
     }
   }
+  // Not an error: the drill may be meant for another host. But a typo in a
+  // script path is better seen now than at 3 a.m. in the middle of a drill.
+  std::vector<std::string> missing;
+  auto look = [&](const std::vector<std::string>& argv) {
+    if (argv.empty() || (argv.size() == 3 && argv[0] == "/bin/sh" && argv[1] == "-c")) return;
+    if (find_program(argv[0])) return;
+    if (std::find(missing.begin(), missing.end(), argv[0]) == missing.end())
+      missing.push_back(argv[0]);
+  };
+  for (const auto& s : plan.services) {
+    for (const auto* a : {s.disaster ? &*s.disaster : nullptr, &s.failover,
+                          s.failback ? &*s.failback : nullptr, s.drain ? &*s.drain : nullptr})
+      if (a) look(a->argv);
+    if (s.health.type == config::ProbeKind::cmd) look(s.health.command);
+  }
+  if (!missing.empty())
+    out += fmt::format(
+        "warning: not found or not executable on this host (the drill must run where they "
+        "are): {}\n",
+        fmt::join(missing, ", "));
   return out;
 }
 

@@ -13,6 +13,7 @@ lb() { curl -s -o /dev/null -m 2 -w '%{http_code}' "http://127.0.0.1:$LB_PORT/he
 lb_ok() { [ "$(lb)" = 200 ]; }
 
 "$dir/setup.sh" "$STATE"
+# shellcheck source=/dev/null
 . "$STATE/ports.env"
 psql_at a "CREATE TABLE hand_markers (id bigserial PRIMARY KEY, at timestamptz DEFAULT clock_timestamp())" app
 ( while psql_at "$(primary)" "INSERT INTO hand_markers DEFAULT VALUES" app >/dev/null 2>&1 || true; do

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by the failover drill scripts (sourced, never run). Every script
 # takes the state dir as $1; all servers it starts live under it.
 #
@@ -13,10 +14,11 @@ set -euo pipefail
 
 STATE=${1:?usage: $0 STATE_DIR}
 STATE=$(cd "$STATE" && pwd)
+# shellcheck disable=SC2034  # used by the scripts that source this
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SCRIPT=$(basename "$0")
 if [ -z "${PGBIN:-}" ]; then
-  PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+  PGBIN=$(printf "%s\n" /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
 fi
 SOCK=$STATE/sock
 # The server user must be able to stand in its working directory.

@@ -19,6 +19,7 @@ for name in ("PG_A_PORT", "PG_B_PORT", "API_PORT", "LB_PORT"):
     socks.append(s)
     print(f"{name}={s.getsockname()[1]}")
 PY
+  # shellcheck source=/dev/null
   . "$STATE/ports.env"
 fi
 

@@ -24,7 +24,7 @@ for node in a b; do
 done
 [ -f "$STATE/api.pid" ] && stop_pid "$(cat "$STATE/api.pid")" api_standin.py TERM
 if [ -f "$STATE/haproxy.pids" ]; then
-  for pid in $(sort -u "$STATE/haproxy.pids"); do stop_pid "$pid" "$STATE/haproxy.cfg" TERM; done
+  sort -u "$STATE/haproxy.pids" | while read -r pid; do stop_pid "$pid" "$STATE/haproxy.cfg" TERM; done
 fi
 log "torn down"
 exit 0

@@ -66,8 +66,17 @@ const reports::StepResult& step(const reports::FailoverResult& r, const std::str
 }
 
 TEST(FailoverDrillTest, OrderHeldAndOneLevelRunsInParallel) {
+  auto dir = TempDir::create("dp-failover-test");
+  ASSERT_TRUE(dir);
+  // Each of db and queue finishes only once the other has started: run one
+  // after the other, the first would hang until its timeout.
+  auto meet = [&](const std::string& self, const std::string& other) {
+    const std::string d = dir->path().string();
+    return sh("touch " + d + "/" + self + "; until [ -e " + d + "/" + other +
+              " ]; do sleep 0.02; done");
+  };
   auto result = run_failover_drill(
-      make_plan({service("db", {}, sh("sleep 0.3")), service("queue", {}, sh("sleep 0.3")),
+      make_plan({service("db", {}, meet("db", "queue")), service("queue", {}, meet("queue", "db")),
                  service("api", {"db", "queue"}), service("lb", {"api"})}),
       {});
   EXPECT_EQ(result.status, Status::passed) << result.order_message;

@@ -1,5 +1,6 @@
 // The order check judges only the recorded timeline.
 #include "drills/failover_order.hpp"
+#include "verifier/plan/plan.hpp"
 
 #include <gtest/gtest.h>
 
@@ -83,3 +84,29 @@ TEST(FailoverOrderTest, DrainBeforeDependentFinishedIsAViolation) {
 
 }  // namespace
 }  // namespace dp::drills
+
+namespace dp::plan {
+namespace {
+
+TEST(FailoverPlanTest, LevelsAreBuiltAndOnlyLeavesServicesOut) {
+  config::Config config;
+  config.backups.resize(1);
+  config.backups[0].name = "orders";
+  config.services.resize(3);
+  config.services[0].name = "lb";
+  config.services[0].depends_on = {"api"};
+  config.services[1].name = "api";
+  config.services[1].depends_on = {"db"};
+  config.services[2].name = "db";
+  auto all = build(config, Options{}, 1);
+  ASSERT_TRUE(all);
+  EXPECT_EQ(all->services.size(), 3u);
+  EXPECT_EQ(all->levels, (std::vector<std::vector<std::size_t>>{{2}, {1}, {0}}));
+  auto only = build(config, Options{{"orders"}, 1, false, ""}, 1);
+  ASSERT_TRUE(only);
+  EXPECT_TRUE(only->services.empty());
+  EXPECT_EQ(only->jobs.size(), 1u);
+}
+
+}  // namespace
+}  // namespace dp::plan

@@ -134,6 +134,9 @@ TEST(FailoverReport, HtmlHasAnEscapedGantt) {
   EXPECT_EQ(html.find("exit code 1 <b>"), std::string::npos);
   EXPECT_NE(html.find("class=\"t0-line\""), std::string::npos);
   EXPECT_NE(html.find("class=\"probe probe-fail\""), std::string::npos);
+  // A services-only run does not claim backups were restored.
+  EXPECT_NE(html.find("At least one service failed a step"), std::string::npos);
+  EXPECT_EQ(html.find("could not be restored"), std::string::npos);
 }
 
 TEST(FailoverReport, SummaryNamesTheBlockedAndFailedSteps) {
