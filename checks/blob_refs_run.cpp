@@ -350,8 +350,9 @@ CheckOutcome BlobRefsCheck::run(const CheckContext& ctx) const {
   if (o.store_path.empty()) return error_outcome(o, "blob store '" + o.store + "' has no path");
   auto index =
       o.store_manifest.empty()
-          ? BlobIndex::from_directory(o.store_path)
-          : BlobIndex::from_manifest(o.store_manifest, !o.check_files && !o.digest_column.empty());
+          ? BlobIndex::from_directory(o.store_path, o.check_files)
+          : BlobIndex::from_manifest(o.store_manifest, !o.check_files && !o.digest_column.empty(),
+                                     o.check_files);
   if (!index) return error_outcome(o, "blob store '" + o.store + "': " + index.error().message);
   if (!o.check_files && !o.digest_column.empty() && index->algorithm() != o.digest_algorithm)
     return error_outcome(
