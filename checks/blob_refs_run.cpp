@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <exception>
 
 #include "checks/blob_files.hpp"
 #include "checks/blob_index.hpp"
@@ -376,7 +377,11 @@ CheckOutcome BlobRefsCheck::run(const CheckContext& ctx) const {
     return error_outcome(o, ok.error().message);
   LineBatcher batcher([&](std::string_view line) { run.row(line); });
   auto streamed = ctx.engine.stream_rows(sql, [&](std::string_view line) { batcher.add(line); });
-  batcher.finish();
+  try {
+    batcher.finish();
+  } catch (const std::exception& e) {  // bad_alloc while matching: untestable, not failed
+    return error_outcome(o, std::string("matching rows: ") + e.what());
+  }
   if (!streamed) return error_outcome(o, "query: " + streamed.error().message);
   CheckOutcome out = run.finish(*streamed);
   if (o.orphans) {
