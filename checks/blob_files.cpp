@@ -111,6 +111,9 @@ BlobStat BlobFiles::stat(std::string_view key) const {
       case EXDEV:  // RESOLVE_BENEATH refused a path that would leave the store
         out.state = BlobState::symlink;
         break;
+      case ENXIO:  // a unix socket cannot be opened
+        out.state = BlobState::not_regular;
+        break;
       default:
         out.state = BlobState::unreadable;
         out.error = std::strerror(-fd);

@@ -2,7 +2,9 @@
 // a clean case and one damaged case per finding, each asserting the exact
 // message.
 #include <gtest/gtest.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -167,6 +169,17 @@ TEST_P(BlobFilesTest, SymlinksAreNeverFollowed) {
   fs::create_symlink(dir->path() / "secret", store / "link.bin");
   fs::create_symlink(store / "sub", store / "sublink");
   fs::create_symlink(dir->path() / "outdir", store / "out");
+  // A unix socket where a blob should be: open() gives ENXIO, which is "not
+  // a regular file", not "unreadable".
+  int sock = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  ASSERT_GE(sock, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::string sock_path = (store / "sock.bin").string();
+  ASSERT_LT(sock_path.size(), sizeof addr.sun_path);
+  std::memcpy(addr.sun_path, sock_path.c_str(), sock_path.size() + 1);
+  ASSERT_EQ(::bind(sock, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ::close(sock);
   auto files = BlobFiles::open(store, GetParam());
   ASSERT_TRUE(files) << files.error().message;
 
@@ -177,6 +190,7 @@ TEST_P(BlobFilesTest, SymlinksAreNeverFollowed) {
   EXPECT_EQ(files->stat("nope.bin").state, BlobState::missing);
   EXPECT_EQ(files->stat("a.bin/x").state, BlobState::missing);
   EXPECT_EQ(files->stat("sub").state, BlobState::not_regular);
+  EXPECT_EQ(files->stat("sock.bin").state, BlobState::not_regular);
   EXPECT_EQ(files->stat("link.bin").state, BlobState::symlink);
   EXPECT_EQ(files->stat("sublink/b.bin").state, BlobState::symlink);
   EXPECT_EQ(files->stat("out/c.bin").state, BlobState::symlink);
