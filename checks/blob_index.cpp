@@ -59,16 +59,16 @@ std::string bytes_to_hex(std::string_view bytes) {
   return out;
 }
 
-BlobIndex::Slot BlobIndex::hash_key(std::string_view key) {
+BlobIndex::Hash BlobIndex::hash_of(std::string_view key) {
   XXH128_hash_t h = XXH3_128bits(key.data(), key.size());
-  return Slot{h.low64, static_cast<std::uint32_t>(h.high64 >> 32), k_none};
+  return Hash{h.low64, static_cast<std::uint32_t>(h.high64 >> 32),
+              static_cast<std::uint32_t>(h.high64)};
 }
 
-void BlobIndex::add(std::string_view key, Kind kind, std::optional<std::uint64_t> size,
+void BlobIndex::add(const Hash& hash, Kind kind, std::optional<std::uint64_t> size,
                     std::string_view digest) {
-  Slot slot = hash_key(key);
-  slot.index = static_cast<std::uint32_t>(m_sizes.size());
-  m_pending.push_back(slot);
+  m_pending.push_back(Slot{hash.low, hash.high, static_cast<std::uint32_t>(m_sizes.size())});
+  if (m_full_hash) m_tails.push_back(hash.tail);
   m_sizes.push_back(size.value_or(k_unknown_size));
   m_kinds.push_back(static_cast<std::uint8_t>(kind));
   if (m_digest_len > 0) {
@@ -92,14 +92,15 @@ void BlobIndex::finish() {
   m_pending = {};
 }
 
-std::uint32_t BlobIndex::find(std::string_view key) const {
+std::uint32_t BlobIndex::find(const Hash& h) const {
   if (m_slots.empty()) return k_none;
-  Slot h = hash_key(key);
   std::uint64_t at = h.low & m_mask;
   while (true) {
     const Slot& s = m_slots[at];
     if (s.index == k_none) return k_none;
-    if (s.low == h.low && s.high == h.high) return s.index;
+    // A 96-bit match whose tail differs is another key: keep probing.
+    if (s.low == h.low && s.high == h.high && (!m_full_hash || m_tails[s.index] == h.tail))
+      return s.index;
     at = (at + 1) & m_mask;
   }
 }
@@ -120,13 +121,14 @@ std::size_t BlobIndex::referenced_count() const {
 std::size_t BlobIndex::memory_bytes() const {
   return m_pending.capacity() * sizeof(Slot) + m_sizes.capacity() * sizeof(std::uint64_t) +
          m_kinds.capacity() + m_digests.capacity() + m_referenced.capacity() * 8 +
-         m_slots.capacity() * sizeof(Slot);
+         m_slots.capacity() * sizeof(Slot) + m_tails.capacity() * sizeof(std::uint32_t);
 }
 
-Result<BlobIndex> BlobIndex::from_manifest(const fs::path& manifest, bool keep_digests) {
+Result<BlobIndex> BlobIndex::from_manifest(const fs::path& manifest, bool keep_digests,
+                                           bool full_hash) {
   auto reader = artifacts::ManifestReader::open(manifest);
   if (!reader) return Unexpected<Error>(std::move(reader).error());
-  BlobIndex index;
+  BlobIndex index(full_hash);
   index.m_algorithm = reader->algorithm();
   index.m_digest_len = !keep_digests                                         ? 0
                        : reader->algorithm() == artifacts::Algorithm::sha256 ? 32
@@ -141,6 +143,7 @@ Result<BlobIndex> BlobIndex::from_manifest(const fs::path& manifest, bool keep_d
     index.m_pending.reserve(most);
     index.m_sizes.reserve(most);
     index.m_kinds.reserve(most);
+    if (full_hash) index.m_tails.reserve(most);
     index.m_digests.reserve(most * index.m_digest_len);
   }
   while (true) {
@@ -165,8 +168,8 @@ Result<BlobIndex> BlobIndex::from_manifest(const fs::path& manifest, bool keep_d
   return index;
 }
 
-Result<BlobIndex> BlobIndex::from_directory(const fs::path& root) {
-  BlobIndex index;
+Result<BlobIndex> BlobIndex::from_directory(const fs::path& root, bool full_hash) {
+  BlobIndex index(full_hash);
   auto walked = artifacts::walk_tree(root, {}, [&](artifacts::TreeEntry&& e) {
     index.add(e.rel, e.type == artifacts::EntryType::symlink ? Kind::symlink : Kind::file,
               std::nullopt, {});

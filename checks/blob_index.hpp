@@ -9,8 +9,13 @@
 // are not kept: orphans are listed by a second pass over the manifest or the
 // directory.
 //
-// Two keys with the same 96 hash bits would be taken for one blob; at a
-// billion blobs the chance of that is about 1e-11.
+// Two keys with the same 96 hash bits would be taken for one blob, so a
+// dangling key could look present. With `full_hash` (set when blob_refs
+// reads the blobs on disk, where a wrong match would also hand one blob's
+// cached state to another key) the remaining 32 bits are kept per blob and
+// compared too, so a match needs all 128 bits. Without it (manifest-only
+// stores) the chance that any of R references collides with one of N blobs
+// is about R*N/2^96: 1e-13 for 10,000,000 references against 1e9 blobs.
 //
 // Not thread-safe; one index per check run.
 #include <cstdint>
@@ -41,20 +46,35 @@ class BlobIndex {
   // Errc::invalid_input from the manifest reader, naming the file.
   // `keep_digests` false leaves digests out (nobody compares them).
   static Result<BlobIndex> from_manifest(const std::filesystem::path& manifest,
-                                         bool keep_digests = true);
+                                         bool keep_digests = true, bool full_hash = false);
   // Every regular file and symlink under `root` (symlinks never followed);
   // sizes and digests unknown. Errc::io naming a directory that cannot be listed.
-  static Result<BlobIndex> from_directory(const std::filesystem::path& root);
+  static Result<BlobIndex> from_directory(const std::filesystem::path& root,
+                                          bool full_hash = false);
+
+  explicit BlobIndex(bool full_hash = false) : m_full_hash(full_hash) {}
+
+  // A key's XXH3-128 hash as the index uses it (tests forge collisions with it).
+  struct Hash {
+    std::uint64_t low = 0;
+    std::uint32_t high = 0;  // compared in the slot
+    std::uint32_t tail = 0;  // compared only with full_hash
+  };
+  static Hash hash_of(std::string_view key);
 
   // Adds one blob (tests, and the two loaders). `digest` is raw bytes of the
   // index's digest algorithm, or empty. Call finish() once after the last
   // add(); find() works only after it.
   void add(std::string_view key, Kind kind, std::optional<std::uint64_t> size,
-           std::string_view digest);
+           std::string_view digest) {
+    add(hash_of(key), kind, size, digest);
+  }
+  void add(const Hash& hash, Kind kind, std::optional<std::uint64_t> size, std::string_view digest);
   void finish();
 
-  // The blob's slot, or k_none.
-  std::uint32_t find(std::string_view key) const;
+  // The blob's number, or k_none.
+  std::uint32_t find(std::string_view key) const { return find(hash_of(key)); }
+  std::uint32_t find(const Hash& hash) const;
 
   std::size_t size() const { return m_sizes.size(); }
   Kind kind(std::uint32_t i) const { return static_cast<Kind>(m_kinds[i]); }
@@ -80,8 +100,8 @@ class BlobIndex {
     std::uint32_t high = 0;
     std::uint32_t index = k_none;  // k_none: empty
   };
-  static Slot hash_key(std::string_view key);
-
+  bool m_full_hash = false;
+  std::vector<std::uint32_t> m_tails;  // Hash::tail per blob, with m_full_hash
   std::optional<artifacts::Algorithm> m_algorithm;
   std::size_t m_digest_len = 0;
   std::vector<Slot> m_pending;  // hashes added, until finish() places them

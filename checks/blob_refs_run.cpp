@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <exception>
 
 #include "checks/blob_files.hpp"
 #include "checks/blob_index.hpp"
@@ -350,8 +351,9 @@ CheckOutcome BlobRefsCheck::run(const CheckContext& ctx) const {
   if (o.store_path.empty()) return error_outcome(o, "blob store '" + o.store + "' has no path");
   auto index =
       o.store_manifest.empty()
-          ? BlobIndex::from_directory(o.store_path)
-          : BlobIndex::from_manifest(o.store_manifest, !o.check_files && !o.digest_column.empty());
+          ? BlobIndex::from_directory(o.store_path, o.check_files)
+          : BlobIndex::from_manifest(o.store_manifest, !o.check_files && !o.digest_column.empty(),
+                                     o.check_files);
   if (!index) return error_outcome(o, "blob store '" + o.store + "': " + index.error().message);
   if (!o.check_files && !o.digest_column.empty() && index->algorithm() != o.digest_algorithm)
     return error_outcome(
@@ -375,7 +377,11 @@ CheckOutcome BlobRefsCheck::run(const CheckContext& ctx) const {
     return error_outcome(o, ok.error().message);
   LineBatcher batcher([&](std::string_view line) { run.row(line); });
   auto streamed = ctx.engine.stream_rows(sql, [&](std::string_view line) { batcher.add(line); });
-  batcher.finish();
+  try {
+    batcher.finish();
+  } catch (const std::exception& e) {  // bad_alloc while matching: untestable, not failed
+    return error_outcome(o, std::string("matching rows: ") + e.what());
+  }
   if (!streamed) return error_outcome(o, "query: " + streamed.error().message);
   CheckOutcome out = run.finish(*streamed);
   if (o.orphans) {

@@ -1,5 +1,7 @@
 #include "checks/line_batcher.hpp"
 
+#include <utility>
+
 namespace dp::checks {
 
 LineBatcher::LineBatcher(std::function<void(std::string_view)> process, std::size_t batch_bytes)
@@ -9,7 +11,7 @@ LineBatcher::LineBatcher(std::function<void(std::string_view)> process, std::siz
   m_worker = std::thread([this] { loop(); });
 }
 
-LineBatcher::~LineBatcher() { finish(); }
+LineBatcher::~LineBatcher() { stop(); }
 
 void LineBatcher::hand_off() {
   std::unique_lock lock(m_lock);
@@ -21,6 +23,11 @@ void LineBatcher::hand_off() {
 }
 
 void LineBatcher::finish() {
+  stop();
+  if (m_error) std::rethrow_exception(std::exchange(m_error, nullptr));
+}
+
+void LineBatcher::stop() {
   if (!m_worker.joinable()) return;
   if (!m_fill.empty()) hand_off();
   {
@@ -39,12 +46,20 @@ void LineBatcher::loop() {
     if (!m_busy) return;  // stopped with nothing left
     lock.unlock();
     std::string_view batch = m_work;
-    while (!batch.empty()) {
-      std::size_t end = batch.find('\n');
-      m_process(batch.substr(0, end));
-      batch.remove_prefix(end + 1);
+    std::exception_ptr error;
+    if (!m_error) {
+      try {
+        while (!batch.empty()) {
+          std::size_t end = batch.find('\n');
+          m_process(batch.substr(0, end));
+          batch.remove_prefix(end + 1);
+        }
+      } catch (...) {
+        error = std::current_exception();
+      }
     }
     lock.lock();
+    if (error) m_error = error;
     m_busy = false;
     m_changed.notify_all();
   }

@@ -6,8 +6,12 @@
 // encoding escapes it) reach `process` in order, on the worker. Two buffers
 // of about `batch_bytes` each bound the memory. add() and finish() are for
 // one producer thread; the destructor finishes if finish() was not called.
+// If `process` throws, the worker keeps draining batches without processing
+// them (the producer is never blocked) and finish() rethrows the exception
+// on the producer's thread; the destructor never throws.
 #include <condition_variable>
 #include <cstddef>
+#include <exception>
 #include <functional>
 #include <mutex>
 #include <string>
@@ -30,10 +34,11 @@ class LineBatcher {
     if (m_fill.size() >= m_batch_bytes) hand_off();
   }
   // Processes what is left and stops the worker; every line added has been
-  // processed when it returns.
+  // processed when it returns. Rethrows what `process` threw, once.
   void finish();
 
  private:
+  void stop();
   void hand_off();
   void loop();
 
@@ -43,6 +48,7 @@ class LineBatcher {
   std::string m_work;  // worker's while m_busy
   bool m_busy = false;
   bool m_stop = false;
+  std::exception_ptr m_error;  // written by the worker before it clears m_busy
   std::mutex m_lock;
   std::condition_variable m_changed;
   std::thread m_worker;

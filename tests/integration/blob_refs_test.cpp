@@ -3,7 +3,9 @@
 // SQLite database file and on a pg_dump restored into scratch PostgreSQL.
 // Negative controls: a deleted blob (dangling, naming the row's key), a
 // changed byte (digest mismatch), a wrong size, a key escaping the store, an
-// unknown store name; an orphan is information and the check still passes.
+// unknown store name, a reference to a key never backed up; keys that COPY
+// writes escaped (backslash, tab, newline) resolve to their files. An orphan
+// is information and the check still passes.
 #include <fmt/format.h>
 
 #include "tests/integration/source_pg.hpp"
@@ -104,6 +106,26 @@ manifest = "store.manifest"
   std::optional<TempDir> m_dir;
 };
 
+// Keys PostgreSQL's COPY TO writes escaped (\\, \t, \n): they must be
+// decoded to the file names they stand for. never/backed-up.bin has no blob.
+const std::vector<std::tuple<int, std::string, std::string>> k_escaped = {
+    {10, "c/back\\slash.bin", "backslash"},
+    {11, "c/tab\there.bin", "tab"},
+    {12, "c/new\nline.bin", "newline"}};
+
+std::string escaped_keys_sql() {
+  std::string sql;
+  for (const auto& [id, key, content] : k_escaped) {
+    std::string literal;  // E'' string: backslash, tab and newline as escapes
+    for (char c : key)
+      literal += c == '\\' ? "\\\\" : c == '\t' ? "\\t" : c == '\n' ? "\\n" : std::string(1, c);
+    sql += fmt::format("INSERT INTO attachments VALUES ({}, E'{}', {}, '{}');\n", id, literal,
+                       content.size(), sha256_hex(content));
+  }
+  sql += "INSERT INTO attachments VALUES (13, 'never/backed-up.bin', NULL, NULL);\n";
+  return sql;
+}
+
 const std::string k_orphan =
     "info: orphan: 'unused.bin' in blob store 'media' is referenced by no row";
 
@@ -189,11 +211,14 @@ class PgBlobRefs : public BlobRefsDrill {
       return;
     }
     fs::path sql = s_work->path() / "blobs.sql";
-    write_text(sql, "CREATE DATABASE app;\n\\c app\n" + insert_sql());
+    write_text(sql, "CREATE DATABASE app;\n\\c app\n" + insert_sql() +
+                        "CREATE DATABASE keys;\n\\c keys\n" + insert_sql() + escaped_keys_sql());
     if (auto err = s_source->psql_file(sql); !err.empty())
       s_why = "loading failed: " + err;
     else if (auto e = s_source->dump('c', dump(), "app"); !e.empty())
       s_why = "pg_dump: " + e;
+    else if (auto e2 = s_source->dump('c', keys_dump(), "keys"); !e2.empty())
+      s_why = "pg_dump: " + e2;
   }
   static void TearDownTestSuite() {
     delete s_source;
@@ -206,8 +231,9 @@ class PgBlobRefs : public BlobRefsDrill {
     BlobRefsDrill::SetUp();
   }
   static fs::path dump() { return s_work->path() / "app.dump"; }
-  static std::string backup() {
-    return fmt::format("name = \"app\"\nengine = \"postgres\"\npath = \"{}\"", dump().string());
+  static fs::path keys_dump() { return s_work->path() / "keys.dump"; }
+  static std::string backup(const fs::path& file = dump()) {
+    return fmt::format("name = \"app\"\nengine = \"postgres\"\npath = \"{}\"", file.string());
   }
 
   static inline TempDir* s_work = nullptr;
@@ -234,6 +260,25 @@ TEST_F(PgBlobRefs, DeletedAndChangedBlobsAreNamed) {
                             "error: digest mismatch: 'b/3.bin' has sha256 " + sha256_hex("thrEe") +
                                 ", sha says " + sha256_hex("three") + " (row id=3)",
                             k_orphan}));
+}
+
+TEST_F(PgBlobRefs, EscapedKeysResolveAndANeverBackedUpKeyIsDangling) {
+  fs::create_directories(store() / "c");
+  for (const auto& [id, key, content] : k_escaped) write_text(store() / key, content);
+  auto made = run_cli({"manifest", "create", store().string(), "--algorithm", "sha256", "--out",
+                       (dir() / "store.manifest").string()});
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  auto run = drill(plan(backup(keys_dump())));
+  EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
+  EXPECT_EQ(status(), "failed");
+  EXPECT_EQ(findings(), (std::vector<std::string>{
+                            "error: dangling reference: 'never/backed-up.bin' is not in blob "
+                            "store 'media' (row id=13)",
+                            k_orphan}));
+  auto report = read_json(out() / "report.json");
+  EXPECT_EQ(report["backups"][0]["checks"][0]["observed"],
+            "8 references (1 NULL keys skipped): 6 found, 1 dangling, 0 escaping, 0 unusable, 0 "
+            "size and 0 digest mismatches, 0 unparsable; 7 blobs, 1 orphans");
 }
 
 }  // namespace

@@ -2,14 +2,19 @@
 // a clean case and one damaged case per finding, each asserting the exact
 // message.
 #include <gtest/gtest.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
 
+#include "checks/blob_files.hpp"
 #include "checks/blob_index.hpp"
 #include "checks/blob_refs_check.hpp"
 #include "tests/fixtures/fake_engine.hpp"
@@ -119,6 +124,87 @@ TEST(BlobIndexTest, FindsExactlyTheKeysAdded) {
   // Compact: well under 100 bytes a blob (hash, size, kind, bit, two slots).
   EXPECT_LT(index.memory_bytes(), 1000U * 100U);
 }
+
+TEST(BlobIndexTest, SameNinetySixBitsIsAnotherKeyWithFullHash) {
+  // A forged hash equal to a.bin's in the 96 bits the slot holds, differing
+  // only in the other 32: a dangling key that collides this way.
+  BlobIndex::Hash real = BlobIndex::hash_of("a.bin");
+  BlobIndex::Hash forged = real;
+  forged.tail ^= 1U;
+
+  BlobIndex full(true);
+  full.add("a.bin", BlobIndex::Kind::file, 5, {});
+  full.finish();
+  EXPECT_EQ(full.find(real), 0U);
+  EXPECT_EQ(full.find(forged), BlobIndex::k_none);
+
+  // Both present: each found as itself, whichever slot it landed in.
+  BlobIndex both(true);
+  both.add(real, BlobIndex::Kind::file, 5, {});
+  both.add(forged, BlobIndex::Kind::file, 6, {});
+  both.finish();
+  EXPECT_EQ(both.find(real), 0U);
+  EXPECT_EQ(both.find(forged), 1U);
+
+  // Without full_hash (manifest-only stores) the 96 bits decide, as the
+  // header documents.
+  BlobIndex compact;
+  compact.add("a.bin", BlobIndex::Kind::file, 5, {});
+  compact.finish();
+  EXPECT_EQ(compact.find(forged), 0U);
+}
+
+// The per-component fallback for kernels or containers without openat2 must
+// refuse symlinks exactly as openat2(RESOLVE_NO_SYMLINKS) does.
+class BlobFilesTest : public ::testing::TestWithParam<bool> {};
+
+TEST_P(BlobFilesTest, SymlinksAreNeverFollowed) {
+  auto dir = TempDir::create("dp-blobfiles-test");
+  ASSERT_TRUE(dir) << dir.error().message;
+  fs::path store = dir->path() / "store";
+  write(store / "a.bin", "alpha");
+  write(store / "sub/b.bin", "bravo!");
+  write(dir->path() / "secret", "outside the store");
+  write(dir->path() / "outdir/c.bin", "charlie");
+  fs::create_symlink(dir->path() / "secret", store / "link.bin");
+  fs::create_symlink(store / "sub", store / "sublink");
+  fs::create_symlink(dir->path() / "outdir", store / "out");
+  // A unix socket where a blob should be: open() gives ENXIO, which is "not
+  // a regular file", not "unreadable".
+  int sock = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  ASSERT_GE(sock, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::string sock_path = (store / "sock.bin").string();
+  ASSERT_LT(sock_path.size(), sizeof addr.sun_path);
+  std::memcpy(addr.sun_path, sock_path.c_str(), sock_path.size() + 1);
+  ASSERT_EQ(::bind(sock, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ::close(sock);
+  auto files = BlobFiles::open(store, GetParam());
+  ASSERT_TRUE(files) << files.error().message;
+
+  BlobStat a = files->stat("a.bin");
+  EXPECT_EQ(a.state, BlobState::regular);
+  EXPECT_EQ(a.size, 5U);
+  EXPECT_EQ(files->stat("sub/b.bin").state, BlobState::regular);
+  EXPECT_EQ(files->stat("nope.bin").state, BlobState::missing);
+  EXPECT_EQ(files->stat("a.bin/x").state, BlobState::missing);
+  EXPECT_EQ(files->stat("sub").state, BlobState::not_regular);
+  EXPECT_EQ(files->stat("sock.bin").state, BlobState::not_regular);
+  EXPECT_EQ(files->stat("link.bin").state, BlobState::symlink);
+  EXPECT_EQ(files->stat("sublink/b.bin").state, BlobState::symlink);
+  EXPECT_EQ(files->stat("out/c.bin").state, BlobState::symlink);
+  auto d = files->digest("sub/b.bin", artifacts::Algorithm::sha256);
+  ASSERT_TRUE(d) << d.error().message;
+  EXPECT_EQ(bytes_to_hex(*d), sha256_hex("bravo!"));
+  auto outside = files->digest("out/c.bin", artifacts::Algorithm::sha256);
+  ASSERT_FALSE(outside);
+  EXPECT_EQ(outside.error().message, "out/c.bin: " + std::string(std::strerror(ELOOP)));
+  if (HasFailure()) dir->keep();
+}
+
+INSTANTIATE_TEST_SUITE_P(Openat2AndFallback, BlobFilesTest, ::testing::Bool(),
+                         [](const auto& p) { return p.param ? "openat2" : "components"; });
 
 TEST_F(BlobRefsTest, CleanStorePasses) {
   auto out = run({good_a(), good_b(), good_a()});

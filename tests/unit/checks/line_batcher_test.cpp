@@ -1,0 +1,66 @@
+// LineBatcher: every line reaches the worker once, in order, across batch
+// boundaries; an exception thrown while processing comes back from finish()
+// on the producer's thread instead of terminating the process.
+#include <gtest/gtest.h>
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "checks/line_batcher.hpp"
+
+namespace dp::checks {
+namespace {
+
+TEST(LineBatcherTest, EveryLineInOrderAcrossBatches) {
+  std::vector<std::string> seen;
+  {
+    LineBatcher batcher([&](std::string_view line) { seen.emplace_back(line); }, 64);
+    for (int i = 0; i < 10000; ++i) batcher.add(i % 7 == 0 ? "" : "line " + std::to_string(i));
+    batcher.finish();
+    ASSERT_EQ(seen.size(), 10000U);
+  }
+  for (int i = 0; i < 10000; ++i)
+    ASSERT_EQ(seen[static_cast<std::size_t>(i)], i % 7 == 0 ? "" : "line " + std::to_string(i));
+}
+
+TEST(LineBatcherTest, DestructorProcessesWhatIsLeft) {
+  std::size_t n = 0;
+  {
+    LineBatcher batcher([&](std::string_view) { ++n; }, 1 << 20);
+    for (int i = 0; i < 100; ++i) batcher.add("k");
+  }
+  EXPECT_EQ(n, 100U);
+}
+
+TEST(LineBatcherTest, ExceptionComesBackFromFinishAndLaterLinesAreSkipped) {
+  std::vector<std::string> seen;
+  LineBatcher batcher(
+      [&](std::string_view line) {
+        if (line == "bad 50") throw std::runtime_error("cannot process " + std::string(line));
+        seen.emplace_back(line);
+      },
+      32);
+  // Many batches after the failing one: the producer must never block.
+  for (int i = 0; i < 5000; ++i) batcher.add("bad " + std::to_string(i));
+  try {
+    batcher.finish();
+    FAIL() << "finish() did not rethrow";
+  } catch (const std::runtime_error& e) {
+    EXPECT_STREQ(e.what(), "cannot process bad 50");
+  }
+  ASSERT_EQ(seen.size(), 50U);
+  EXPECT_EQ(seen.back(), "bad 49");
+  batcher.finish();  // rethrows once only
+}
+
+TEST(LineBatcherTest, DestructorNeverThrows) {
+  EXPECT_NO_THROW({
+    LineBatcher batcher([](std::string_view) { throw std::runtime_error("x"); }, 16);
+    batcher.add("a");
+    batcher.add("b");
+  });
+}
+
+}  // namespace
+}  // namespace dp::checks
