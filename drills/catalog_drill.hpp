@@ -7,8 +7,10 @@
 //   phase   "scan" (listing); its message names the count, the newest
 //           backup's age, the newest and the oldest: "33 backups, newest 14h
 //           old; newest <rel> (<time>); oldest <rel> (<time>)"
-//   checks  "entries" (names whose time cannot be read, or lies in the
-//           future), one per requirement named as written ("daily 35d"),
+//   checks  "entries" (names whose time cannot be read, that lie in the
+//           future by more than 5 minutes, symlinks -- "symlink, not
+//           followed" --, empty files and other non-regular types; none of
+//           these counts as a backup), one per requirement named as written ("daily 35d"),
 //           "max_age" when set, "offsite" when set; one Finding per gap or
 //           difference.
 #include <optional>
@@ -28,9 +30,19 @@ struct CatalogEntry {
   std::string problem;            // why not, when time is nullopt
 };
 
+// One path matching the pattern, typed without following links (lstat):
+// a symlink at any level is listed as `symlink` and never descended into,
+// so a link "2026 -> /" cannot pull files from outside the catalog in.
+struct ListedEntry {
+  enum class Kind { file, directory, symlink, other };
+  std::string rel;
+  Kind kind = Kind::file;
+  std::uint64_t size = 0;  // regular files only
+};
+
 // Relative paths under `root` matching `pattern` segment by segment with
 // fnmatch(FNM_PERIOD), sorted. Errc::io when a directory cannot be listed.
-Result<std::vector<std::string>> list_matching(const std::filesystem::path& root,
+Result<std::vector<ListedEntry>> list_matching(const std::filesystem::path& root,
                                                const std::string& pattern);
 
 // Entries under `catalog.path` matching `catalog.pattern` (fnmatch with
@@ -50,9 +62,12 @@ reports::BackupResult evaluate_catalog(const config::CatalogConfig& catalog,
 //   "missing offsite", "extra offsite",
 //   "changed offsite: xxh3-128 <here> here, <there> offsite",
 //   "resized offsite: <n> bytes here, <m> offsite",
-//   "unreadable here: <reason>", "unreadable offsite: <reason>".
+//   "type differs: symlink here, file offsite" (or the reverse),
+//   "unreadable offsite: <reason>".
+// Symlinks are compared by their target text and never followed.
 // Errc::not_found when the offsite directory does not exist; Errc::io when
-// either tree cannot be listed.
+// either tree cannot be listed or a file here cannot be read ("unreadable
+// here: <reason>": the check is untestable, not failed).
 struct OffsiteReport {
   std::uint64_t files = 0;  // compared files present on both sides
   std::uint64_t bytes = 0;

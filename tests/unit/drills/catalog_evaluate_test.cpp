@@ -111,6 +111,17 @@ TEST(CatalogEvaluate, UnreadableAndFutureNamesAreFindings) {
   EXPECT_EQ(check(r, "max_age").status, Status::passed);
 }
 
+TEST(CatalogEvaluate, FiveMinutesAheadIsClockSkewNotTheFuture) {
+  auto entries = week();
+  entries.push_back(entry("shop-ahead.dump", "2026-11-21T16:05:00Z"));
+  entries.push_back(entry("shop-later.dump", "2026-11-21T16:05:01Z"));
+  auto r = evaluate_catalog(shop(), entries, k_now);
+  EXPECT_EQ(findings(check(r, "entries")),
+            (std::vector<std::string>{"shop-later.dump: dated 2026-11-21T16:05:01Z, after the "
+                                      "check ran (2026-11-21T16:00:00Z)"}));
+  EXPECT_EQ(check(r, "max_age").observed, "0s old (shop-ahead.dump, 2026-11-21T16:05:00Z)");
+}
+
 TEST(CatalogEvaluate, StaleCatalogFailsMaxAgeAndCoverage) {
   auto entries = week({"2026-11-20", "2026-11-21"});
   auto r = evaluate_catalog(shop(), entries, k_now);
@@ -215,6 +226,70 @@ TEST_F(CatalogDirs, MtimeModeReadsModificationTimes) {
   ASSERT_TRUE(scanned);
   ASSERT_EQ(scanned->size(), 1u);
   EXPECT_EQ(format_timestamp(*(*scanned)[0].time), "2026-11-20T02:00:00Z");
+}
+
+TEST_F(CatalogDirs, SymlinksAreFindingsNeverFollowed) {
+  write(dir("main/2026/11/20/base.tar"), "a");
+  write(dir("outside/11/21/secret"), "s");
+  fs::create_directory_symlink("/", dir("main/2025"));
+  fs::create_directory_symlink(dir("outside"), dir("main/2024"));
+  fs::create_directory_symlink(dir("nowhere"), dir("main/2026/11/19"));  // dangling
+  auto c = shop(dir("main"));
+  c.pattern = "*/*/*";
+  c.name_time = "%Y/%m/%d";
+  auto scanned = scan_catalog(c);
+  ASSERT_TRUE(scanned) << scanned.error().message;
+  ASSERT_EQ(scanned->size(), 4u);
+  EXPECT_EQ((*scanned)[0].rel, "2024");
+  EXPECT_EQ((*scanned)[0].problem, "symlink, not followed");
+  EXPECT_EQ((*scanned)[1].rel, "2025");
+  EXPECT_EQ((*scanned)[1].problem, "symlink, not followed");
+  EXPECT_EQ((*scanned)[2].rel, "2026/11/19");
+  EXPECT_FALSE((*scanned)[2].time.has_value());
+  EXPECT_EQ((*scanned)[2].problem, "symlink, not followed");
+  EXPECT_EQ((*scanned)[3].rel, "2026/11/20");
+  auto r = evaluate_catalog(c, *scanned, k_now);
+  EXPECT_EQ(findings(check(r, "entries")),
+            (std::vector<std::string>{"2024: symlink, not followed", "2025: symlink, not followed",
+                                      "2026/11/19: symlink, not followed"}));
+  EXPECT_EQ(check(r, "max_age").observed, "1d16h old (2026/11/20, 2026-11-20T00:00:00Z)");
+}
+
+TEST_F(CatalogDirs, EmptyFilesAreFindingsNotBackups) {
+  write(dir("main/shop-2026-11-20.dump"), "a");
+  write(dir("main/shop-2026-11-21.dump"), "");
+  auto scanned = scan_catalog(shop(dir("main")));
+  ASSERT_TRUE(scanned) << scanned.error().message;
+  ASSERT_EQ(scanned->size(), 2u);
+  EXPECT_EQ((*scanned)[1].problem, "empty file (0 bytes)");
+  EXPECT_FALSE((*scanned)[1].time.has_value());
+}
+
+TEST_F(CatalogDirs, OffsiteNeverFollowsLinks) {
+  write(dir("outside/big.bin"), "outside the catalog");
+  for (auto root : {"main", "off"}) {
+    write(dir(root) / "shop-2026-11-20.dump/toc.dat", "toc");
+    write(dir(root) / "shop-2026-11-21.dump", "twenty-one");
+  }
+  // Here a link into the outside tree inside a backup and a link as a
+  // backup; offsite the same names are a file and a different link.
+  fs::create_directory_symlink(dir("outside"), dir("main/shop-2026-11-20.dump/more"));
+  fs::create_symlink("shop-2026-11-21.dump", dir("main/shop-2026-11-22.dump"));
+  write(dir("off/shop-2026-11-20.dump/more"), "a file");
+  fs::create_symlink("elsewhere", dir("off/shop-2026-11-22.dump"));
+  fs::create_symlink("/", dir("off/shop-2026-11-23.dump"));
+  auto c = shop(dir("main"));
+  c.offsite = dir("off");
+  auto diff = compare_offsite(c);
+  ASSERT_TRUE(diff) << diff.error().message;
+  auto texts = findings(reports::CheckResult{
+      "offsite", "", Status::failed, "", "", "", Millis{0}, diff->findings, {}});
+  EXPECT_EQ(texts, (std::vector<std::string>{
+                       "shop-2026-11-20.dump/more: type differs: symlink here, file offsite",
+                       "shop-2026-11-22.dump: resized offsite: 20 bytes here, 9 offsite",
+                       "shop-2026-11-23.dump: extra offsite"}));
+  EXPECT_EQ(diff->files, 2u);
+  EXPECT_EQ(diff->bytes, 13u);
 }
 
 }  // namespace
