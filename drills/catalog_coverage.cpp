@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include <optional>
 #include <set>
 
 namespace dp::drills {
@@ -102,18 +103,45 @@ std::string period_label(CatalogPeriod period, std::int64_t index) {
   return {};
 }
 
+std::chrono::hours current_skip_limit(CatalogPeriod period) {
+  using std::chrono::hours;
+  switch (period) {
+    case CatalogPeriod::hour:
+      return hours{2};  // 1 h + 1 h: an hourly job that ran a little late
+    case CatalogPeriod::day:
+      return hours{26};  // 24 h + 2 h
+    case CatalogPeriod::week:
+      return hours{8 * 24};  // 7 d + 1 d
+    case CatalogPeriod::month:
+      return hours{34 * 24};  // 31 d + 3 d
+    case CatalogPeriod::year:
+      return hours{373 * 24};  // 366 d + 7 d
+  }
+  return hours{26};
+}
+
 Coverage coverage(std::span<const TimePoint> times, const config::CatalogRequirement& requirement,
                   TimePoint now, const TimeZone& zone) {
   const CatalogPeriod period = requirement.period;
   const std::int64_t current = period_index(period, now, zone);
   std::set<std::int64_t> held;
-  for (TimePoint t : times)
-    if (t <= now) held.insert(period_index(period, t, zone));
+  std::optional<TimePoint> newest;
+  for (TimePoint t : times) {
+    if (t > now) continue;
+    held.insert(period_index(period, t, zone));
+    if (!newest || t > *newest) newest = t;
+  }
 
   Coverage out;
   out.window = requirement.count;
   out.current_counted = held.count(current) > 0;
-  const std::int64_t last = out.current_counted ? current : current - 1;
+  // The current period is left out only while the newest backup is young
+  // enough that the next one is not yet overdue; otherwise a monthly
+  // catalog whose last backup was on 1 October would pass all of November.
+  const bool skip_current =
+      !out.current_counted && newest && now - *newest < current_skip_limit(period);
+  const std::int64_t last = skip_current ? current - 1 : current;
+  out.current_counted = !skip_current;
   const std::int64_t first = last - requirement.count + 1;
   out.first = period_label(period, first);
   out.last = period_label(period, last);

@@ -4,10 +4,11 @@
 // calendar rules are tested without touching the file system.
 //
 // A requirement "daily 35d" looks at the 35 calendar days (in the catalog's
-// time zone) ending today, if today already holds a backup, else ending
-// yesterday: a drill that runs before today's backup was taken does not
-// count today as a gap, while a catalog whose last backup is two days old
-// has a gap for yesterday (and max_age catches a stale catalog sooner).
+// time zone) ending today, if today already holds a backup or the newest
+// backup is older than one period plus a grace (26 h for days; 2 h, 8 d,
+// 34 d, 373 d for hours, weeks, months, years), else ending yesterday: a
+// drill that runs before today's backup is due does not count today as a
+// gap, while a stale catalog (even a monthly one) has a gap for today.
 // The same rule holds for hours, ISO weeks (Monday to Sunday), calendar
 // months and years. Backups dated after `now` are not counted.
 #include <cstdint>

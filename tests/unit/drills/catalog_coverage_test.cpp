@@ -56,13 +56,48 @@ TEST(CatalogCoverage, CompleteDailyCatalogIncludingTodayHasNoGap) {
 }
 
 TEST(CatalogCoverage, TodayWithoutBackupYetIsNotAGap) {
+  // 01:00, the 02:00 backup is not due yet: the newest is 23 h old.
   auto times = daily("2026-10-01", "2026-11-20");
-  auto c = coverage(times, req(CatalogPeriod::day, 35, "daily 35d"), k_now, TimeZone::utc());
+  auto c = coverage(times, req(CatalogPeriod::day, 35, "daily 35d"), at("2026-11-21T01:00:00Z"),
+                    TimeZone::utc());
   EXPECT_FALSE(c.current_counted);
   EXPECT_EQ(c.first, "2026-10-17");
   EXPECT_EQ(c.last, "2026-11-20");
   EXPECT_EQ(c.covered, 35);
   EXPECT_TRUE(c.gaps.empty());
+  // Still left out at 04:00 (26 h), counted and missing from 04:00 on.
+  c = coverage(times, req(CatalogPeriod::day, 35, "daily 35d"), at("2026-11-21T03:59:59Z"),
+               TimeZone::utc());
+  EXPECT_TRUE(c.gaps.empty());
+  c = coverage(times, req(CatalogPeriod::day, 35, "daily 35d"), at("2026-11-21T04:00:00Z"),
+               TimeZone::utc());
+  EXPECT_TRUE(c.current_counted);
+  EXPECT_EQ(messages(c, CatalogPeriod::day),
+            (std::vector<std::string>{"no daily backup for 2026-11-21"}));
+}
+
+TEST(CatalogCoverage, StaleMonthlyCatalogFailsInTheCurrentMonth) {
+  // monthly 12, the last backup on 1 October: on 30 November it is 60
+  // days old and November is a gap (it passed before the fix).
+  std::vector<TimePoint> times;
+  for (int m = 1; m <= 10; ++m) times.push_back(at(fmt::format("2026-{:02}-01T03:00:00Z", m)));
+  times.push_back(at("2025-12-01T03:00:00Z"));
+  auto c = coverage(times, req(CatalogPeriod::month, 12, "monthly 12"), at("2026-11-30T12:00:00Z"),
+                    TimeZone::utc());
+  EXPECT_TRUE(c.current_counted);
+  EXPECT_EQ(c.first, "2025-12");
+  EXPECT_EQ(c.last, "2026-11");
+  EXPECT_EQ(c.covered, 11);
+  EXPECT_EQ(messages(c, CatalogPeriod::month),
+            (std::vector<std::string>{"no monthly backup for 2026-11"}));
+  // On 3 November (33 days after 1 October) November is not due yet.
+  c = coverage(times, req(CatalogPeriod::month, 12, "monthly 12"), at("2026-11-03T12:00:00Z"),
+               TimeZone::utc());
+  EXPECT_FALSE(c.current_counted);
+  EXPECT_EQ(c.last, "2026-10");
+  EXPECT_EQ(c.covered, 11);  // 2025-11 .. 2026-10 minus 2025-11
+  EXPECT_EQ(messages(c, CatalogPeriod::month),
+            (std::vector<std::string>{"no monthly backup for 2025-11"}));
 }
 
 TEST(CatalogCoverage, EveryGapIsListedAsARange) {
@@ -93,14 +128,14 @@ TEST(CatalogCoverage, StaleCatalogFailsFromTheDayAfterItsLastBackup) {
   auto times = daily("2026-10-01", "2026-11-15");
   auto c = coverage(times, req(CatalogPeriod::day, 35, "daily 35d"), k_now, TimeZone::utc());
   EXPECT_EQ(messages(c, CatalogPeriod::day),
-            (std::vector<std::string>{"no daily backup for 2026-11-16 .. 2026-11-20 (5 days)"}));
+            (std::vector<std::string>{"no daily backup for 2026-11-16 .. 2026-11-21 (6 days)"}));
 }
 
 TEST(CatalogCoverage, EmptyCatalogIsOneGapOverTheWholeWindow) {
   auto c = coverage({}, req(CatalogPeriod::day, 35, "daily 35d"), k_now, TimeZone::utc());
   EXPECT_EQ(c.covered, 0);
   EXPECT_EQ(messages(c, CatalogPeriod::day),
-            (std::vector<std::string>{"no daily backup for 2026-10-17 .. 2026-11-20 (35 days)"}));
+            (std::vector<std::string>{"no daily backup for 2026-10-18 .. 2026-11-21 (35 days)"}));
 }
 
 TEST(CatalogCoverage, DuplicatesCountOncePerDay) {
@@ -116,8 +151,9 @@ TEST(CatalogCoverage, BackupsAfterNowDoNotCount) {
   auto times = daily("2026-11-14", "2026-11-20");
   times.push_back(at("2026-11-21T17:00:00Z"));  // later today: not taken yet
   auto c = coverage(times, req(CatalogPeriod::day, 7, "daily 7d"), k_now, TimeZone::utc());
-  EXPECT_FALSE(c.current_counted);
-  EXPECT_EQ(c.last, "2026-11-20");
+  EXPECT_TRUE(c.current_counted);  // the 02:00 backup is 14 h overdue
+  EXPECT_EQ(messages(c, CatalogPeriod::day),
+            (std::vector<std::string>{"no daily backup for 2026-11-21"}));
 }
 
 TEST(CatalogCoverage, DaysAreCalendarDaysOfTheZone) {

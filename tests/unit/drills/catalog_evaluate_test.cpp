@@ -129,7 +129,7 @@ TEST(CatalogEvaluate, StaleCatalogFailsMaxAgeAndCoverage) {
             (std::vector<std::string>{"shop-2026-11-19.dump: newest backup, taken "
                                       "2026-11-19T02:00:00Z, is 2d14h old; max_age 1d2h"}));
   EXPECT_EQ(findings(check(r, "daily 7d")),
-            (std::vector<std::string>{"no daily backup for 2026-11-20"}));
+            (std::vector<std::string>{"no daily backup for 2026-11-20 .. 2026-11-21 (2 days)"}));
 }
 
 TEST(CatalogEvaluate, EmptyCatalogFailsEveryRequirement) {
@@ -137,7 +137,7 @@ TEST(CatalogEvaluate, EmptyCatalogFailsEveryRequirement) {
   EXPECT_EQ(findings(check(r, "max_age")),
             (std::vector<std::string>{"no backup matches \"shop-*.dump\""}));
   EXPECT_EQ(findings(check(r, "daily 7d")),
-            (std::vector<std::string>{"no daily backup for 2026-11-14 .. 2026-11-20 (7 days)"}));
+            (std::vector<std::string>{"no daily backup for 2026-11-15 .. 2026-11-21 (7 days)"}));
   EXPECT_EQ(check(r, "entries").status, Status::passed);
 }
 
