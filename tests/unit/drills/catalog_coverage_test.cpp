@@ -259,7 +259,10 @@ TEST(NameTime, ReadsRealBackupNames) {
   EXPECT_EQ(read("%Y-%m", "archive-2026-11.tar"), "2026-11-01T00:00:00Z");
   EXPECT_EQ(read("%Y.%j", "db.2026.325.bak"), "2026-11-21T00:00:00Z");
   EXPECT_EQ(read("%y%m%d", "shop_261121.dump"), "2026-11-21T00:00:00Z");
-  // The first valid place wins; invalid dates and digit runs do not match.
+  // pgBackRest diff/incr labels name the full first: the last match wins.
+  EXPECT_EQ(read("%Y%m%d-%H%M%S", "20261120-020000F_20261121-020000D"), "2026-11-21T02:00:00Z");
+  EXPECT_EQ(read("%Y%m%d-%H%M%S", "20261120-020000F_20261121-031500I"), "2026-11-21T03:15:00Z");
+  // The last valid place wins; invalid dates and digit runs do not match.
   EXPECT_EQ(read("%Y-%m-%d", "v2-2026-13-01-2026-11-21"), "2026-11-21T00:00:00Z");
   EXPECT_EQ(read("%Y-%m-%d", "shop-2026-02-30.dump"), "no match");
   EXPECT_EQ(read("%Y%m%d", "shop-920261121.dump"), "no match");
