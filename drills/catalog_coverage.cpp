@@ -59,12 +59,30 @@ const char* period_plural(CatalogPeriod period) {
   return "days";
 }
 
+namespace {
+
+// The part of the zone's offset at `utc_secs` below a whole hour (1800 at
+// +05:30, 0 in every zone whose daylight saving shifts by whole hours).
+std::int64_t sub_hour_offset(std::int64_t utc_secs, const TimeZone& zone) {
+  const TimePoint t{std::chrono::seconds{utc_secs}};
+  const std::int64_t offset = zone.wall_clock(t).time_since_epoch().count() - utc_secs;
+  return offset - floor_div(offset, 3'600) * 3'600;
+}
+
+}  // namespace
+
 std::int64_t period_index(CatalogPeriod period, TimePoint t, const TimeZone& zone) {
   const std::int64_t secs = zone.wall_clock(t).time_since_epoch().count();
   const std::int64_t day = floor_div(secs, 86'400);
   switch (period) {
-    case CatalogPeriod::hour:
-      return floor_div(secs, 3'600);
+    case CatalogPeriod::hour: {
+      // Hours are counted on the UTC line, not the wall clock: at a
+      // daylight saving change the wall clock skips or repeats an hour, and
+      // counting wall hours would report the skipped one as a gap and merge
+      // the repeated two.
+      const std::int64_t utc = floor<seconds>(t).time_since_epoch().count();
+      return floor_div(utc + sub_hour_offset(utc, zone), 3'600);
+    }
     case CatalogPeriod::day:
       return day;
     case CatalogPeriod::week:
@@ -80,11 +98,18 @@ std::int64_t period_index(CatalogPeriod period, TimePoint t, const TimeZone& zon
   return day;
 }
 
-std::string period_label(CatalogPeriod period, std::int64_t index) {
+std::string period_label(CatalogPeriod period, std::int64_t index, const TimeZone& zone) {
   switch (period) {
-    case CatalogPeriod::hour:
-      return fmt::format("{} {:02}:00", day_label(sys_days{days{floor_div(index, 24)}}),
-                         index - floor_div(index, 24) * 24);
+    case CatalogPeriod::hour: {
+      // The hour's start on the UTC line, shown on the zone's wall clock.
+      std::int64_t start = index * 3'600;
+      start -= sub_hour_offset(start, zone);
+      const std::int64_t wall =
+          zone.wall_clock(TimePoint{seconds{start}}).time_since_epoch().count();
+      const std::int64_t hour = floor_div(wall, 3'600);
+      return fmt::format("{} {:02}:00", day_label(sys_days{days{floor_div(hour, 24)}}),
+                         hour - floor_div(hour, 24) * 24);
+    }
     case CatalogPeriod::day:
       return day_label(sys_days{days{index}});
     case CatalogPeriod::week: {
@@ -143,8 +168,8 @@ Coverage coverage(std::span<const TimePoint> times, const config::CatalogRequire
   const std::int64_t last = skip_current ? current - 1 : current;
   out.current_counted = !skip_current;
   const std::int64_t first = last - requirement.count + 1;
-  out.first = period_label(period, first);
-  out.last = period_label(period, last);
+  out.first = period_label(period, first, zone);
+  out.last = period_label(period, last, zone);
   std::int64_t gap_start = 0;
   bool in_gap = false;
   for (std::int64_t i = first; i <= last + 1; ++i) {
@@ -155,7 +180,8 @@ Coverage coverage(std::span<const TimePoint> times, const config::CatalogRequire
       gap_start = i;
     } else if ((has || i > last) && in_gap) {
       in_gap = false;
-      out.gaps.push_back(CoverageGap{period_label(period, gap_start), period_label(period, i - 1),
+      out.gaps.push_back(CoverageGap{period_label(period, gap_start, zone),
+                                     period_label(period, i - 1, zone),
                                      static_cast<int>(i - gap_start)});
     }
   }

@@ -50,8 +50,13 @@ const char* period_adjective(config::CatalogPeriod period);
 const char* period_plural(config::CatalogPeriod period);
 
 // The period `t` falls in, numbered from the epoch in `zone`'s wall clock,
-// and its label. Exposed for tests.
+// and its label. Hours are the exception: they are numbered on the UTC line
+// (shifted by the zone's sub-hour offset, e.g. +05:30) and labelled on the
+// wall clock, so across a daylight saving change no hour is skipped and
+// none counted twice; the repeated autumn hour shows as two periods with
+// the same label ("2026-10-25 02:00"). Exposed for tests.
 std::int64_t period_index(config::CatalogPeriod period, TimePoint t, const TimeZone& zone);
-std::string period_label(config::CatalogPeriod period, std::int64_t index);
+std::string period_label(config::CatalogPeriod period, std::int64_t index,
+                         const TimeZone& zone = TimeZone::utc());
 
 }  // namespace dp::drills

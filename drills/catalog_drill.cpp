@@ -115,7 +115,7 @@ CheckResult requirement_check(const config::CatalogRequirement& req,
   c.observed = fmt::format("{} of {} covered", cov.covered, cov.window);
   if (!cov.current_counted)
     c.observed += fmt::format(" (the current {} has no backup yet and is not counted)",
-                              period_label(req.period, period_index(req.period, now, zone)));
+                              period_label(req.period, period_index(req.period, now, zone), zone));
   for (const auto& gap : cov.gaps)
     c.findings.push_back(Finding{c.name, "", Severity::error, gap_message(gap, req.period), ""});
   if (!cov.gaps.empty()) {

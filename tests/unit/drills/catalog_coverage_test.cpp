@@ -323,5 +323,55 @@ TEST(NameTime, LocalZoneFollowsDaylightSaving) {
   ::tzset();
 }
 
+// Hourly coverage across both 2026 changes in Europe/Berlin, one backup at
+// :05 of every UTC hour. Spring (29 March, 02:00 CET -> 03:00 CEST at
+// 01:00 UTC): no wall hour 02:00 exists and none is a gap. Autumn (25
+// October, 03:00 CEST -> 02:00 CET at 01:00 UTC): 02:00 happens twice and a
+// missing first one is a gap, not covered by the second.
+TEST(CatalogCoverage, HourlyLocalAcrossDaylightSavingChanges) {
+  if (!std::filesystem::exists("/usr/share/zoneinfo/Europe/Berlin"))
+    GTEST_SKIP() << "tzdata not installed";
+  const char* old = std::getenv("TZ");
+  std::string saved = old ? old : "";
+  ::setenv("TZ", "Europe/Berlin", 1);
+  ::tzset();
+  auto local = TimeZone::parse("local").value();
+  auto hourly = [](std::string_view first, int n) {
+    std::vector<TimePoint> out;
+    for (int i = 0; i < n; ++i) out.push_back(at(first) + minutes{5} + hours{i});
+    return out;
+  };
+  const CatalogRequirement six = req(CatalogPeriod::hour, 6, "hourly 6h");
+
+  auto spring = hourly("2026-03-28T22:00:00Z", 7);  // 22:05Z .. 04:05Z
+  auto c = coverage(spring, six, at("2026-03-29T04:30:00Z"), local);
+  EXPECT_EQ(c.first, "2026-03-29 00:00");  // 23:00 UTC, CET
+  EXPECT_EQ(c.last, "2026-03-29 06:00");   // 04:00 UTC, CEST
+  EXPECT_EQ(c.covered, 6);
+  EXPECT_TRUE(c.gaps.empty());
+  spring.erase(spring.begin() + 3);  // 01:05 UTC = 03:05 CEST
+  c = coverage(spring, six, at("2026-03-29T04:30:00Z"), local);
+  EXPECT_EQ(messages(c, CatalogPeriod::hour),
+            (std::vector<std::string>{"no hourly backup for 2026-03-29 03:00"}));
+
+  auto autumn = hourly("2026-10-24T22:00:00Z", 7);
+  c = coverage(autumn, six, at("2026-10-25T04:30:00Z"), local);
+  EXPECT_EQ(c.first, "2026-10-25 01:00");  // 23:00 UTC, CEST
+  EXPECT_EQ(c.last, "2026-10-25 05:00");   // 04:00 UTC, CET
+  EXPECT_EQ(c.covered, 6);
+  EXPECT_TRUE(c.gaps.empty());
+  autumn.erase(autumn.begin() + 2);  // 00:05 UTC = 02:05 CEST; 02:05 CET stays
+  c = coverage(autumn, six, at("2026-10-25T04:30:00Z"), local);
+  EXPECT_EQ(c.covered, 5);
+  EXPECT_EQ(messages(c, CatalogPeriod::hour),
+            (std::vector<std::string>{"no hourly backup for 2026-10-25 02:00"}));
+
+  if (old)
+    ::setenv("TZ", saved.c_str(), 1);
+  else
+    ::unsetenv("TZ");
+  ::tzset();
+}
+
 }  // namespace
 }  // namespace dp::drills
