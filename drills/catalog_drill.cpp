@@ -253,7 +253,8 @@ std::string scan_summary(const std::vector<CatalogEntry>& entries, TimePoint now
 
 }  // namespace
 
-reports::BackupResult run_catalog_drill(const config::CatalogConfig& catalog, TimePoint now) {
+reports::BackupResult run_catalog_drill(const config::CatalogConfig& catalog, TimePoint now,
+                                        Millis check_timeout) {
   using clock = std::chrono::steady_clock;
   const auto t0 = clock::now();
   const auto wall0 = std::chrono::system_clock::now();
@@ -284,7 +285,7 @@ reports::BackupResult run_catalog_drill(const config::CatalogConfig& catalog, Ti
                   Millis{0},
                   {},
                   {}};
-    auto compared = compare_offsite(catalog);
+    auto compared = compare_offsite(catalog, check_timeout);
     if (!compared) {
       c.status = Status::error;
       c.message = compared.error().message;

@@ -73,9 +73,14 @@ struct OffsiteReport {
   std::uint64_t bytes = 0;
   std::vector<Finding> findings;
 };
-Result<OffsiteReport> compare_offsite(const config::CatalogConfig& catalog);
+// `timeout` bounds both walks together (the plan's check_timeout): on
+// SIGINT/SIGTERM Errc::interrupted, past it Errc::timeout; either makes the
+// check an error (exit 3). A single file already being hashed is finished.
+Result<OffsiteReport> compare_offsite(const config::CatalogConfig& catalog, Millis timeout);
 
 // scan + evaluate + offsite, timed; `now` is the clock the coverage uses.
-reports::BackupResult run_catalog_drill(const config::CatalogConfig& catalog, TimePoint now);
+// `check_timeout` bounds the offsite comparison.
+reports::BackupResult run_catalog_drill(const config::CatalogConfig& catalog, TimePoint now,
+                                        Millis check_timeout);
 
 }  // namespace dp::drills

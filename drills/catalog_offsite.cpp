@@ -11,6 +11,8 @@
 
 #include "drills/catalog_drill.hpp"
 #include "verifier/artifacts/hash_pipeline.hpp"
+#include "verifier/core/duration.hpp"
+#include "verifier/core/signals.hpp"
 
 namespace dp::drills {
 namespace {
@@ -27,11 +29,25 @@ using Tree = std::map<std::string, Hashed>;
 
 // Every file of the pattern's entries (files, and files inside matching
 // directories), hashed.
-Result<Tree> hash_tree(const fs::path& root, const std::string& pattern) {
+// Stops submitting (a file already being hashed finishes) on SIGINT/SIGTERM
+// or when `deadline` passes: Errc::interrupted or Errc::timeout.
+Result<Tree> hash_tree(const fs::path& root, const std::string& pattern,
+                       std::chrono::steady_clock::time_point deadline, Millis timeout) {
   auto names = list_matching(root, pattern);
   if (!names) return Unexpected<Error>(std::move(names).error());
   Tree out;
   Result<void> walked;
+  Result<void> stopped;
+  auto go_on = [&] {
+    if (!stopped) return false;
+    if (interrupted())
+      stopped = make_error(Errc::interrupted, "interrupted while comparing the offsite copy");
+    else if (std::chrono::steady_clock::now() >= deadline)
+      stopped = make_error(Errc::timeout,
+                           fmt::format("offsite comparison timed out after {} (check_timeout)",
+                                       format_duration(timeout)));
+    return static_cast<bool>(stopped);
+  };
   {
     artifacts::HashPipeline pipeline(
         root, artifacts::Algorithm::xxh3_128, artifacts::default_threads(),
@@ -44,10 +60,14 @@ Result<Tree> hash_tree(const fs::path& root, const std::string& pattern) {
       if (listed.kind == Kind::directory) {
         // walk_tree reports links inside and never follows them.
         walked = artifacts::walk_tree(root / rel, {}, [&](TreeEntry&& e) {
+          if (!go_on()) return;
           e.rel = rel + "/" + e.rel;
           pipeline.submit(artifacts::HashJob{std::move(e), {}});
         });
         if (!walked) break;
+        if (!stopped) break;
+      } else if (!go_on()) {
+        break;
       } else if (listed.kind == Kind::symlink || listed.kind == Kind::file) {
         // A link is compared by its target text, as the manifest does.
         TreeEntry e;
@@ -59,6 +79,7 @@ Result<Tree> hash_tree(const fs::path& root, const std::string& pattern) {
     pipeline.finish();
   }
   if (!walked) return Unexpected<Error>(std::move(walked).error());
+  if (!stopped) return Unexpected<Error>(std::move(stopped).error());
   return out;
 }
 
@@ -70,14 +91,15 @@ Finding difference(const std::string& rel, std::string message) {
 
 }  // namespace
 
-Result<OffsiteReport> compare_offsite(const config::CatalogConfig& catalog) {
+Result<OffsiteReport> compare_offsite(const config::CatalogConfig& catalog, Millis timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
   std::error_code ec;
   if (!fs::is_directory(catalog.offsite, ec))
     return make_error(Errc::not_found,
                       fmt::format("offsite directory not found: {}", catalog.offsite.string()));
-  auto here = hash_tree(catalog.path, catalog.pattern);
+  auto here = hash_tree(catalog.path, catalog.pattern, deadline, timeout);
   if (!here) return Unexpected<Error>(std::move(here).error().context("catalog"));
-  auto there = hash_tree(catalog.offsite, catalog.pattern);
+  auto there = hash_tree(catalog.offsite, catalog.pattern, deadline, timeout);
   if (!there) return Unexpected<Error>(std::move(there).error().context("offsite"));
 
   OffsiteReport out;

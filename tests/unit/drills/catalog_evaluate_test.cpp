@@ -20,6 +20,7 @@ using reports::Status;
 
 TimePoint at(std::string_view text) { return parse_timestamp(text).value(); }
 const TimePoint k_now = at("2026-11-21T16:00:00Z");
+const Millis k_timeout{60'000};
 
 config::CatalogConfig shop(const fs::path& dir = "/nonexistent") {
   config::CatalogConfig c;
@@ -183,7 +184,7 @@ TEST_F(CatalogDirs, OffsiteDifferencesAreEachNamed) {
   }
   auto c = shop(dir("main"));
   c.offsite = dir("off");
-  auto same = compare_offsite(c);
+  auto same = compare_offsite(c, k_timeout);
   ASSERT_TRUE(same) << same.error().message;
   EXPECT_TRUE(same->findings.empty());
   EXPECT_EQ(same->files, 4u);
@@ -195,7 +196,7 @@ TEST_F(CatalogDirs, OffsiteDifferencesAreEachNamed) {
   write(dir("off/shop-2026-11-18.dump/extra.dat"), "x");
   write(dir("off/shop-2026-11-22.dump"), "new");
   write(dir("off/other.txt"), "changed but outside the pattern");
-  auto diff = compare_offsite(c);
+  auto diff = compare_offsite(c, k_timeout);
   ASSERT_TRUE(diff) << diff.error().message;
   auto texts = findings(reports::CheckResult{
       "offsite", "", Status::failed, "", "", "", Millis{0}, diff->findings, {}});
@@ -209,8 +210,16 @@ TEST_F(CatalogDirs, OffsiteDifferencesAreEachNamed) {
   EXPECT_EQ(texts[3], "shop-2026-11-21.dump: resized offsite: 10 bytes here, 7 offsite");
   EXPECT_EQ(texts[4], "shop-2026-11-22.dump: extra offsite");
 
+  // check_timeout bounds the comparison: an error (exit 3), not a finding.
+  auto late = compare_offsite(c, Millis{0});
+  ASSERT_FALSE(late);
+  EXPECT_EQ(late.error().code, Errc::timeout);
+  EXPECT_EQ(late.error().message, "catalog: offsite comparison timed out after 0s (check_timeout)");
+  auto drill = run_catalog_drill(c, k_now, Millis{0});
+  EXPECT_EQ(check(drill, "offsite").status, Status::error);
+
   c.offsite = dir("nowhere");
-  auto missing = compare_offsite(c);
+  auto missing = compare_offsite(c, k_timeout);
   ASSERT_FALSE(missing);
   EXPECT_EQ(missing.error().message, "offsite directory not found: " + dir("nowhere").string());
 }
@@ -280,7 +289,7 @@ TEST_F(CatalogDirs, OffsiteNeverFollowsLinks) {
   fs::create_symlink("/", dir("off/shop-2026-11-23.dump"));
   auto c = shop(dir("main"));
   c.offsite = dir("off");
-  auto diff = compare_offsite(c);
+  auto diff = compare_offsite(c, k_timeout);
   ASSERT_TRUE(diff) << diff.error().message;
   auto texts = findings(reports::CheckResult{
       "offsite", "", Status::failed, "", "", "", Millis{0}, diff->findings, {}});
