@@ -1,18 +1,19 @@
 #pragma once
 // A [[catalog]] check: list the dated backups in a directory, read each
 // one's time, check the retention requirements and the newest backup's age,
-// and compare an offsite copy by manifest. Nothing is restored and nothing
-// is written; the result is a BackupResult (engine "catalog") so every
-// report renders it:
+// and compare an offsite copy file by file (xxh3-128 of both copies; no
+// stored manifest). Nothing is restored and nothing is written; symlinks
+// are never followed. The result is a BackupResult (engine "catalog") so
+// every report renders it:
 //   phase   "scan" (listing); its message names the count, the newest
 //           backup's age, the newest and the oldest: "33 backups, newest 14h
 //           old; newest <rel> (<time>); oldest <rel> (<time>)"
-//   checks  "entries" (names whose time cannot be read, that lie in the
-//           future by more than 5 minutes, symlinks -- "symlink, not
-//           followed" --, empty files and other non-regular types; none of
-//           these counts as a backup), one per requirement named as written ("daily 35d"),
-//           "max_age" when set, "offsite" when set; one Finding per gap or
-//           difference.
+//   checks  "entries": names whose time cannot be read, dated more than 5
+//           minutes in the future, symlinks ("symlink, not followed"),
+//           empty files and other non-regular types -- none of them counts
+//           as a backup; one check per requirement named as written
+//           ("daily 35d"); "max_age" when set; "offsite" when set. One
+//           Finding per entry, gap or difference.
 #include <optional>
 #include <string>
 #include <vector>
@@ -45,9 +46,10 @@ struct ListedEntry {
 Result<std::vector<ListedEntry>> list_matching(const std::filesystem::path& root,
                                                const std::string& pattern);
 
-// Entries under `catalog.path` matching `catalog.pattern` (fnmatch with
-// FNM_PATHNAME | FNM_PERIOD, so '*' never crosses '/' and hidden partial
-// uploads are not backups), sorted by path, with their times.
+// Entries under `catalog.path` matching `catalog.pattern` (per '/'-segment
+// fnmatch with FNM_PERIOD, so '*' never crosses '/' and hidden partial
+// uploads are not backups), sorted by path, with their times; a symlink,
+// an empty file or a non-regular type has no time and names why.
 // Errc::io when the directory cannot be listed.
 Result<std::vector<CatalogEntry>> scan_catalog(const config::CatalogConfig& catalog);
 
