@@ -6,9 +6,11 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <csignal>
 #include <fstream>
 
 #include "drills/catalog_drill.hpp"
+#include "verifier/core/signals.hpp"
 #include "verifier/core/temp_dir.hpp"
 
 namespace dp::drills {
@@ -217,6 +219,13 @@ TEST_F(CatalogDirs, OffsiteDifferencesAreEachNamed) {
   EXPECT_EQ(late.error().message, "catalog: offsite comparison timed out after 0s (check_timeout)");
   auto drill = run_catalog_drill(c, k_now, Millis{0});
   EXPECT_EQ(check(drill, "offsite").status, Status::error);
+  // So does SIGINT/SIGTERM.
+  request_interrupt(SIGTERM);
+  auto stopped = compare_offsite(c, k_timeout);
+  clear_interrupt();
+  ASSERT_FALSE(stopped);
+  EXPECT_EQ(stopped.error().code, Errc::interrupted);
+  EXPECT_EQ(stopped.error().message, "catalog: interrupted while comparing the offsite copy");
 
   c.offsite = dir("nowhere");
   auto missing = compare_offsite(c, k_timeout);
