@@ -240,10 +240,15 @@ TEST_F(CatalogDirs, MtimeModeReadsModificationTimes) {
   auto c = shop(dir("main"));
   c.time_from_mtime = true;
   c.name_time.clear();
+  // A link is not followed in mtime mode either, even to a real backup:
+  // it is an entries finding, not a second backup.
+  fs::create_symlink("shop-a.dump", dir("main/shop-b.dump"));
   auto scanned = scan_catalog(c);
   ASSERT_TRUE(scanned);
-  ASSERT_EQ(scanned->size(), 1u);
+  ASSERT_EQ(scanned->size(), 2u);
   EXPECT_EQ(format_timestamp(*(*scanned)[0].time), "2026-11-20T02:00:00Z");
+  EXPECT_FALSE((*scanned)[1].time.has_value());
+  EXPECT_EQ((*scanned)[1].problem, "symlink, not followed");
 }
 
 TEST_F(CatalogDirs, SymlinksAreFindingsNeverFollowed) {
