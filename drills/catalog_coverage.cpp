@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include <optional>
 #include <set>
 
 namespace dp::drills {
@@ -58,12 +59,30 @@ const char* period_plural(CatalogPeriod period) {
   return "days";
 }
 
+namespace {
+
+// The part of the zone's offset at `utc_secs` below a whole hour (1800 at
+// +05:30, 0 in every zone whose daylight saving shifts by whole hours).
+std::int64_t sub_hour_offset(std::int64_t utc_secs, const TimeZone& zone) {
+  const TimePoint t{std::chrono::seconds{utc_secs}};
+  const std::int64_t offset = zone.wall_clock(t).time_since_epoch().count() - utc_secs;
+  return offset - floor_div(offset, 3'600) * 3'600;
+}
+
+}  // namespace
+
 std::int64_t period_index(CatalogPeriod period, TimePoint t, const TimeZone& zone) {
   const std::int64_t secs = zone.wall_clock(t).time_since_epoch().count();
   const std::int64_t day = floor_div(secs, 86'400);
   switch (period) {
-    case CatalogPeriod::hour:
-      return floor_div(secs, 3'600);
+    case CatalogPeriod::hour: {
+      // Hours are counted on the UTC line, not the wall clock: at a
+      // daylight saving change the wall clock skips or repeats an hour, and
+      // counting wall hours would report the skipped one as a gap and merge
+      // the repeated two.
+      const std::int64_t utc = floor<seconds>(t).time_since_epoch().count();
+      return floor_div(utc + sub_hour_offset(utc, zone), 3'600);
+    }
     case CatalogPeriod::day:
       return day;
     case CatalogPeriod::week:
@@ -79,11 +98,18 @@ std::int64_t period_index(CatalogPeriod period, TimePoint t, const TimeZone& zon
   return day;
 }
 
-std::string period_label(CatalogPeriod period, std::int64_t index) {
+std::string period_label(CatalogPeriod period, std::int64_t index, const TimeZone& zone) {
   switch (period) {
-    case CatalogPeriod::hour:
-      return fmt::format("{} {:02}:00", day_label(sys_days{days{floor_div(index, 24)}}),
-                         index - floor_div(index, 24) * 24);
+    case CatalogPeriod::hour: {
+      // The hour's start on the UTC line, shown on the zone's wall clock.
+      std::int64_t start = index * 3'600;
+      start -= sub_hour_offset(start, zone);
+      const std::int64_t wall =
+          zone.wall_clock(TimePoint{seconds{start}}).time_since_epoch().count();
+      const std::int64_t hour = floor_div(wall, 3'600);
+      return fmt::format("{} {:02}:00", day_label(sys_days{days{floor_div(hour, 24)}}),
+                         hour - floor_div(hour, 24) * 24);
+    }
     case CatalogPeriod::day:
       return day_label(sys_days{days{index}});
     case CatalogPeriod::week: {
@@ -102,21 +128,48 @@ std::string period_label(CatalogPeriod period, std::int64_t index) {
   return {};
 }
 
+std::chrono::hours current_skip_limit(CatalogPeriod period) {
+  using std::chrono::hours;
+  switch (period) {
+    case CatalogPeriod::hour:
+      return hours{2};  // 1 h + 1 h: an hourly job that ran a little late
+    case CatalogPeriod::day:
+      return hours{26};  // 24 h + 2 h
+    case CatalogPeriod::week:
+      return hours{8 * 24};  // 7 d + 1 d
+    case CatalogPeriod::month:
+      return hours{34 * 24};  // 31 d + 3 d
+    case CatalogPeriod::year:
+      return hours{373 * 24};  // 366 d + 7 d
+  }
+  return hours{26};
+}
+
 Coverage coverage(std::span<const TimePoint> times, const config::CatalogRequirement& requirement,
                   TimePoint now, const TimeZone& zone) {
   const CatalogPeriod period = requirement.period;
   const std::int64_t current = period_index(period, now, zone);
   std::set<std::int64_t> held;
-  for (TimePoint t : times)
-    if (t <= now) held.insert(period_index(period, t, zone));
+  std::optional<TimePoint> newest;
+  for (TimePoint t : times) {
+    if (t > now) continue;
+    held.insert(period_index(period, t, zone));
+    if (!newest || t > *newest) newest = t;
+  }
 
   Coverage out;
   out.window = requirement.count;
   out.current_counted = held.count(current) > 0;
-  const std::int64_t last = out.current_counted ? current : current - 1;
+  // The current period is left out only while the newest backup is young
+  // enough that the next one is not yet overdue; otherwise a monthly
+  // catalog whose last backup was on 1 October would pass all of November.
+  const bool skip_current =
+      !out.current_counted && newest && now - *newest < current_skip_limit(period);
+  const std::int64_t last = skip_current ? current - 1 : current;
+  out.current_counted = !skip_current;
   const std::int64_t first = last - requirement.count + 1;
-  out.first = period_label(period, first);
-  out.last = period_label(period, last);
+  out.first = period_label(period, first, zone);
+  out.last = period_label(period, last, zone);
   std::int64_t gap_start = 0;
   bool in_gap = false;
   for (std::int64_t i = first; i <= last + 1; ++i) {
@@ -127,7 +180,8 @@ Coverage coverage(std::span<const TimePoint> times, const config::CatalogRequire
       gap_start = i;
     } else if ((has || i > last) && in_gap) {
       in_gap = false;
-      out.gaps.push_back(CoverageGap{period_label(period, gap_start), period_label(period, i - 1),
+      out.gaps.push_back(CoverageGap{period_label(period, gap_start, zone),
+                                     period_label(period, i - 1, zone),
                                      static_cast<int>(i - gap_start)});
     }
   }

@@ -4,10 +4,11 @@
 // calendar rules are tested without touching the file system.
 //
 // A requirement "daily 35d" looks at the 35 calendar days (in the catalog's
-// time zone) ending today, if today already holds a backup, else ending
-// yesterday: a drill that runs before today's backup was taken does not
-// count today as a gap, while a catalog whose last backup is two days old
-// has a gap for yesterday (and max_age catches a stale catalog sooner).
+// time zone) ending today, if today already holds a backup or the newest
+// backup is older than one period plus a grace (26 h for days; 2 h, 8 d,
+// 34 d, 373 d for hours, weeks, months, years), else ending yesterday: a
+// drill that runs before today's backup is due does not count today as a
+// gap, while a stale catalog (even a monthly one) has a gap for today.
 // The same rule holds for hours, ISO weeks (Monday to Sunday), calendar
 // months and years. Backups dated after `now` are not counted.
 #include <cstdint>
@@ -49,8 +50,13 @@ const char* period_adjective(config::CatalogPeriod period);
 const char* period_plural(config::CatalogPeriod period);
 
 // The period `t` falls in, numbered from the epoch in `zone`'s wall clock,
-// and its label. Exposed for tests.
+// and its label. Hours are the exception: they are numbered on the UTC line
+// (shifted by the zone's sub-hour offset, e.g. +05:30) and labelled on the
+// wall clock, so across a daylight saving change no hour is skipped and
+// none counted twice; the repeated autumn hour shows as two periods with
+// the same label ("2026-10-25 02:00"). Exposed for tests.
 std::int64_t period_index(config::CatalogPeriod period, TimePoint t, const TimeZone& zone);
-std::string period_label(config::CatalogPeriod period, std::int64_t index);
+std::string period_label(config::CatalogPeriod period, std::int64_t index,
+                         const TimeZone& zone = TimeZone::utc());
 
 }  // namespace dp::drills

@@ -36,30 +36,44 @@ std::vector<std::string> split_pattern(const std::string& pattern) {
 
 Result<void> list_level(const fs::path& root, const std::string& prefix,
                         const std::vector<std::string>& segments, std::size_t level,
-                        std::vector<std::string>& out) {
+                        std::vector<ListedEntry>& out) {
+  const fs::path here = prefix.empty() ? root : root / prefix;
   std::error_code ec;
-  fs::directory_iterator it(prefix.empty() ? root : root / prefix, ec);
+  fs::directory_iterator it(here, ec);
   if (ec)
-    return make_error(Errc::io,
-                      fmt::format("{}: cannot list: {}",
-                                  (prefix.empty() ? root : root / prefix).string(), ec.message()));
+    return make_error(Errc::io, fmt::format("{}: cannot list: {}", here.string(), ec.message()));
   const bool last = level + 1 == segments.size();
   for (; it != fs::directory_iterator(); it.increment(ec)) {
     if (ec)
-      return make_error(Errc::io, fmt::format("{}: cannot list: {}", root.string(), ec.message()));
+      return make_error(Errc::io, fmt::format("{}: cannot list: {}", here.string(), ec.message()));
     std::string name = it->path().filename().string();
     if (::fnmatch(segments[level].c_str(), name.c_str(), FNM_PERIOD) != 0) continue;
     std::string rel = prefix.empty() ? name : prefix + "/" + name;
-    if (last) {
-      out.push_back(std::move(rel));
-    } else if (it->is_directory(ec)) {
-      DP_TRY_VOID(list_level(root, rel, segments, level + 1, out));
+    // lstat, never stat: a link is reported at whatever level it sits.
+    struct stat st {};
+    if (::lstat(it->path().c_str(), &st) != 0)
+      return make_error(
+          Errc::io, fmt::format("{}: cannot stat: {}", it->path().string(), std::strerror(errno)));
+    using Kind = ListedEntry::Kind;
+    if (S_ISLNK(st.st_mode)) {
+      out.push_back({std::move(rel), Kind::symlink, 0});
+    } else if (!last) {
+      if (S_ISDIR(st.st_mode)) DP_TRY_VOID(list_level(root, rel, segments, level + 1, out));
+    } else if (S_ISREG(st.st_mode)) {
+      out.push_back({std::move(rel), Kind::file, static_cast<std::uint64_t>(st.st_size)});
+    } else {
+      out.push_back({std::move(rel), S_ISDIR(st.st_mode) ? Kind::directory : Kind::other, 0});
     }
   }
   return {};
 }
 
+// Clocks of the backup host and of this one differ a little; like the
+// history audit, a name up to 5 minutes ahead is not "in the future".
+constexpr auto k_future_slack = std::chrono::minutes{5};
+
 std::string age_text(Millis age) {
+  age = std::max(age, Millis{0});  // within k_future_slack ahead
   return format_duration(std::chrono::floor<std::chrono::minutes>(age));
 }
 
@@ -72,7 +86,7 @@ CheckResult entries_check(const config::CatalogConfig& catalog,
     if (!e.time) {
       ++unreadable;
       c.findings.push_back(Finding{c.name, e.rel, Severity::error, e.problem, ""});
-    } else if (*e.time > now) {
+    } else if (*e.time > now + k_future_slack) {
       ++future;
       c.findings.push_back(Finding{c.name, e.rel, Severity::error,
                                    fmt::format("dated {}, after the check ran ({})",
@@ -101,7 +115,7 @@ CheckResult requirement_check(const config::CatalogRequirement& req,
   c.observed = fmt::format("{} of {} covered", cov.covered, cov.window);
   if (!cov.current_counted)
     c.observed += fmt::format(" (the current {} has no backup yet and is not counted)",
-                              period_label(req.period, period_index(req.period, now, zone)));
+                              period_label(req.period, period_index(req.period, now, zone), zone));
   for (const auto& gap : cov.gaps)
     c.findings.push_back(Finding{c.name, "", Severity::error, gap_message(gap, req.period), ""});
   if (!cov.gaps.empty()) {
@@ -115,17 +129,18 @@ CheckResult requirement_check(const config::CatalogRequirement& req,
 
 }  // namespace
 
-Result<std::vector<std::string>> list_matching(const fs::path& root, const std::string& pattern) {
-  std::vector<std::string> names;
+Result<std::vector<ListedEntry>> list_matching(const fs::path& root, const std::string& pattern) {
+  std::vector<ListedEntry> names;
   DP_TRY_VOID(list_level(root, "", split_pattern(pattern), 0, names));
-  std::sort(names.begin(), names.end());
+  std::sort(names.begin(), names.end(),
+            [](const ListedEntry& a, const ListedEntry& b) { return a.rel < b.rel; });
   return names;
 }
 
 Result<std::vector<CatalogEntry>> scan_catalog(const config::CatalogConfig& catalog) {
   auto listed = list_matching(catalog.path, catalog.pattern);
   if (!listed) return Unexpected<Error>(std::move(listed).error());
-  std::vector<std::string>& names = *listed;
+  std::vector<ListedEntry>& names = *listed;
   std::optional<NameTimeFormat> format;
   if (!catalog.time_from_mtime) {
     auto compiled = NameTimeFormat::compile(catalog.name_time);
@@ -135,9 +150,16 @@ Result<std::vector<CatalogEntry>> scan_catalog(const config::CatalogConfig& cata
   auto zone = TimeZone::parse(catalog.timezone);
   if (!zone) return Unexpected<Error>(std::move(zone).error());
   std::vector<CatalogEntry> out;
-  for (auto& rel : names) {
-    CatalogEntry e{std::move(rel), std::nullopt, ""};
-    if (format) {
+  using Kind = ListedEntry::Kind;
+  for (auto& listed_entry : names) {
+    CatalogEntry e{std::move(listed_entry.rel), std::nullopt, ""};
+    if (listed_entry.kind == Kind::symlink) {
+      e.problem = "symlink, not followed";
+    } else if (listed_entry.kind == Kind::other) {
+      e.problem = "not a regular file or directory";
+    } else if (listed_entry.kind == Kind::file && listed_entry.size == 0) {
+      e.problem = "empty file (0 bytes)";
+    } else if (format) {
       if (auto civil = format->find(e.rel))
         e.time = zone->to_utc(*civil);
       else
@@ -145,7 +167,7 @@ Result<std::vector<CatalogEntry>> scan_catalog(const config::CatalogConfig& cata
     } else {
       struct stat st {};
       fs::path full = catalog.path / e.rel;
-      if (::stat(full.c_str(), &st) != 0)
+      if (::lstat(full.c_str(), &st) != 0)
         e.problem = fmt::format("cannot read its modification time: {}", std::strerror(errno));
       else
         e.time = TimePoint{std::chrono::seconds{st.st_mtim.tv_sec}};
@@ -166,8 +188,8 @@ reports::BackupResult evaluate_catalog(const config::CatalogConfig& catalog,
   std::vector<TimePoint> times;
   const CatalogEntry* newest = nullptr;
   for (const auto& e : entries) {
-    if (!e.time || *e.time > now) continue;
-    times.push_back(*e.time);
+    if (!e.time || *e.time > now + k_future_slack) continue;
+    times.push_back(std::min(*e.time, now));
     if (!newest || *e.time >= *newest->time) newest = &e;
   }
   r.checks.push_back(entries_check(catalog, entries, now));
@@ -216,7 +238,7 @@ std::string scan_summary(const std::vector<CatalogEntry>& entries, TimePoint now
   const CatalogEntry* newest = nullptr;
   std::size_t dated = 0;
   for (const auto& e : entries) {
-    if (!e.time || *e.time > now) continue;
+    if (!e.time || *e.time > now + k_future_slack) continue;
     ++dated;
     if (!oldest || *e.time < *oldest->time) oldest = &e;
     if (!newest || *e.time >= *newest->time) newest = &e;
@@ -231,7 +253,8 @@ std::string scan_summary(const std::vector<CatalogEntry>& entries, TimePoint now
 
 }  // namespace
 
-reports::BackupResult run_catalog_drill(const config::CatalogConfig& catalog, TimePoint now) {
+reports::BackupResult run_catalog_drill(const config::CatalogConfig& catalog, TimePoint now,
+                                        Millis check_timeout) {
   using clock = std::chrono::steady_clock;
   const auto t0 = clock::now();
   const auto wall0 = std::chrono::system_clock::now();
@@ -262,7 +285,7 @@ reports::BackupResult run_catalog_drill(const config::CatalogConfig& catalog, Ti
                   Millis{0},
                   {},
                   {}};
-    auto compared = compare_offsite(catalog);
+    auto compared = compare_offsite(catalog, check_timeout);
     if (!compared) {
       c.status = Status::error;
       c.message = compared.error().message;

@@ -1,16 +1,19 @@
 #pragma once
 // A [[catalog]] check: list the dated backups in a directory, read each
 // one's time, check the retention requirements and the newest backup's age,
-// and compare an offsite copy by manifest. Nothing is restored and nothing
-// is written; the result is a BackupResult (engine "catalog") so every
-// report renders it:
+// and compare an offsite copy file by file (xxh3-128 of both copies; no
+// stored manifest). Nothing is restored and nothing is written; symlinks
+// are never followed. The result is a BackupResult (engine "catalog") so
+// every report renders it:
 //   phase   "scan" (listing); its message names the count, the newest
 //           backup's age, the newest and the oldest: "33 backups, newest 14h
 //           old; newest <rel> (<time>); oldest <rel> (<time>)"
-//   checks  "entries" (names whose time cannot be read, or lies in the
-//           future), one per requirement named as written ("daily 35d"),
-//           "max_age" when set, "offsite" when set; one Finding per gap or
-//           difference.
+//   checks  "entries": names whose time cannot be read, dated more than 5
+//           minutes in the future, symlinks ("symlink, not followed"),
+//           empty files and other non-regular types -- none of them counts
+//           as a backup; one check per requirement named as written
+//           ("daily 35d"); "max_age" when set; "offsite" when set. One
+//           Finding per entry, gap or difference.
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,14 +31,25 @@ struct CatalogEntry {
   std::string problem;            // why not, when time is nullopt
 };
 
+// One path matching the pattern, typed without following links (lstat):
+// a symlink at any level is listed as `symlink` and never descended into,
+// so a link "2026 -> /" cannot pull files from outside the catalog in.
+struct ListedEntry {
+  enum class Kind { file, directory, symlink, other };
+  std::string rel;
+  Kind kind = Kind::file;
+  std::uint64_t size = 0;  // regular files only
+};
+
 // Relative paths under `root` matching `pattern` segment by segment with
 // fnmatch(FNM_PERIOD), sorted. Errc::io when a directory cannot be listed.
-Result<std::vector<std::string>> list_matching(const std::filesystem::path& root,
+Result<std::vector<ListedEntry>> list_matching(const std::filesystem::path& root,
                                                const std::string& pattern);
 
-// Entries under `catalog.path` matching `catalog.pattern` (fnmatch with
-// FNM_PATHNAME | FNM_PERIOD, so '*' never crosses '/' and hidden partial
-// uploads are not backups), sorted by path, with their times.
+// Entries under `catalog.path` matching `catalog.pattern` (per '/'-segment
+// fnmatch with FNM_PERIOD, so '*' never crosses '/' and hidden partial
+// uploads are not backups), sorted by path, with their times; a symlink,
+// an empty file or a non-regular type has no time and names why.
 // Errc::io when the directory cannot be listed.
 Result<std::vector<CatalogEntry>> scan_catalog(const config::CatalogConfig& catalog);
 
@@ -50,17 +64,25 @@ reports::BackupResult evaluate_catalog(const config::CatalogConfig& catalog,
 //   "missing offsite", "extra offsite",
 //   "changed offsite: xxh3-128 <here> here, <there> offsite",
 //   "resized offsite: <n> bytes here, <m> offsite",
-//   "unreadable here: <reason>", "unreadable offsite: <reason>".
+//   "type differs: symlink here, file offsite" (or the reverse),
+//   "unreadable offsite: <reason>".
+// Symlinks are compared by their target text and never followed.
 // Errc::not_found when the offsite directory does not exist; Errc::io when
-// either tree cannot be listed.
+// either tree cannot be listed or a file here cannot be read ("unreadable
+// here: <reason>": the check is untestable, not failed).
 struct OffsiteReport {
   std::uint64_t files = 0;  // compared files present on both sides
   std::uint64_t bytes = 0;
   std::vector<Finding> findings;
 };
-Result<OffsiteReport> compare_offsite(const config::CatalogConfig& catalog);
+// `timeout` bounds both walks together (the plan's check_timeout): on
+// SIGINT/SIGTERM Errc::interrupted, past it Errc::timeout; either makes the
+// check an error (exit 3). A single file already being hashed is finished.
+Result<OffsiteReport> compare_offsite(const config::CatalogConfig& catalog, Millis timeout);
 
 // scan + evaluate + offsite, timed; `now` is the clock the coverage uses.
-reports::BackupResult run_catalog_drill(const config::CatalogConfig& catalog, TimePoint now);
+// `check_timeout` bounds the offsite comparison.
+reports::BackupResult run_catalog_drill(const config::CatalogConfig& catalog, TimePoint now,
+                                        Millis check_timeout);
 
 }  // namespace dp::drills

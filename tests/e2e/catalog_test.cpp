@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <thread>
 
 #include "tests/integration/support.hpp"
 
@@ -22,9 +23,9 @@ std::string day_text(sys_days d) {
                      static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
 }
 
-// The first day of the month `back` months before today's.
-sys_days month_start(int back) {
-  year_month_day today{floor<days>(system_clock::now())};
+// The first day of the month `back` months before `day`'s.
+sys_days month_start_of(sys_days day, int back) {
+  year_month_day today{day};
   year_month ym = today.year() / today.month();
   ym -= months{back};
   return sys_days{ym / 1};
@@ -42,6 +43,14 @@ std::string xxh3(const fs::path& file) {
 class CatalogRun : public ::testing::Test {
  protected:
   void SetUp() override {
+    // The fixtures are dated relative to today (UTC) and drillproof reads
+    // the real clock, so "today" is pinned once, and a test that would
+    // start in the last two minutes of a day waits for the next one: the
+    // fixture, the run and the expectations then see the same day.
+    auto now = system_clock::now();
+    auto midnight = floor<days>(now) + days{1};
+    if (midnight - now < minutes{2}) std::this_thread::sleep_until(midnight + seconds{1});
+    m_today = floor<days>(system_clock::now());
     m_dir.emplace(world_dir("dp-catalog-e2e-"));
     fs::create_directories(root() / "dumps");
     fs::create_directories(root() / "offsite");
@@ -51,7 +60,8 @@ class CatalogRun : public ::testing::Test {
     if (HasFailure()) m_dir->keep();
   }
   fs::path root() const { return m_dir->path(); }
-  sys_days today() const { return floor<days>(system_clock::now()); }
+  sys_days today() const { return m_today; }
+  sys_days month_start(int back) const { return month_start_of(m_today, back); }
 
   // Daily dumps for the last 40 days and one on the 1st of each of the 13
   // months before, except the days and month given.
@@ -138,6 +148,7 @@ max_age = "25h"
     return "absent";
   }
   std::optional<TempDir> m_dir;
+  sys_days m_today;
 };
 
 TEST_F(CatalogRun, GapsMissingMonthAndOffsiteDifferencesAreEachFound) {
@@ -246,10 +257,12 @@ TEST_F(CatalogRun, StaleMtimeCatalogFailsAndOnlySelectsIt) {
   auto report = read_json(root() / "report/report.json");
   ASSERT_EQ(report["backups"].size(), 1u);
   const auto& base = catalog(report, "base");
-  // Today has no backup yet, so the window ends yesterday, which is a gap.
-  EXPECT_EQ(findings(base, "daily 7d"),
-            (std::vector<std::string>{
-                fmt::format("no daily backup for {}", day_text(today() - days{1}))}));
+  // The newest backup is two days old: yesterday and today are gaps (today
+  // is left out only while the newest backup is younger than 26 hours).
+  EXPECT_EQ(
+      findings(base, "daily 7d"),
+      (std::vector<std::string>{fmt::format("no daily backup for {} .. {} (2 days)",
+                                            day_text(today() - days{1}), day_text(today()))}));
   auto age = findings(base, "max_age");
   ASSERT_EQ(age.size(), 1u);
   EXPECT_EQ(

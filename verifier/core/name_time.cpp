@@ -142,15 +142,18 @@ std::optional<CivilTime> NameTimeFormat::match_at(std::string_view name, std::si
 }
 
 std::optional<CivilTime> NameTimeFormat::find(std::string_view name) const {
+  // The last match wins: pgBackRest names a differential backup
+  // "<full>F_<diff>D", and its own time is the second one.
+  std::optional<CivilTime> found;
   for (std::size_t at = 0; at < name.size(); ++at) {
     if (at > 0 && is_digit(name[at - 1]) && is_digit(name[at])) continue;
     std::size_t end = 0;
     auto t = match_at(name, at, end);
     if (!t) continue;
     if (end < name.size() && end > at && is_digit(name[end - 1]) && is_digit(name[end])) continue;
-    return t;
+    found = t;
   }
-  return std::nullopt;
+  return found;
 }
 
 Result<TimeZone> TimeZone::parse(std::string_view text) {

@@ -5,11 +5,11 @@
 // A name-time format is text with strptime-style fields found anywhere in the
 // name: %Y (4 digits), %y (2 digits, 20xx), %m, %d, %H, %M, %S (2 digits
 // each), %j (3-digit day of year) and %% for a literal '%'; every other
-// character must match itself. Fields are fixed-width, so "%Y%m%dT%H%M%S"
-// reads pgBackRest/Barman names (20261121T020000F) and "%Y/%m/%d" reads a
-// dated folder tree. Missing fields default to the start of the period
-// (no %d: the 1st; no %H: midnight). Pure functions, no global state except
-// the C library's local time zone for TimeZone::local.
+// character must match itself. Fields are fixed-width, so "%Y%m%d-%H%M%S"
+// reads pgBackRest labels (20261121-020000F), "%Y%m%dT%H%M%S" Barman ids
+// (20261121T020000) and "%Y/%m/%d" a dated folder tree. Missing fields default to the start of the
+// period (no %d: the 1st; no %H: midnight). Pure functions, no global state except the C library's
+// local time zone for TimeZone::local.
 #include <chrono>
 #include <optional>
 #include <string>
@@ -36,8 +36,10 @@ class NameTimeFormat {
   // trailing '%', or a format without a year.
   static Result<NameTimeFormat> compile(std::string_view format);
 
-  // The first place in `name` where the whole format matches with valid
-  // values (month 1..12, a day that exists in that month, ...). A match may
+  // The LAST place in `name` where the whole format matches with valid
+  // values (month 1..12, a day that exists in that month, ...): a pgBackRest
+  // differential "20261120-020000F_20261121-020000D" is dated by its own
+  // (second) time, not by the full backup it is based on. A match may
   // not start or end in the middle of a run of digits, so "%Y%m%d" does not
   // read "920261121". nullopt: no match.
   std::optional<CivilTime> find(std::string_view name) const;

@@ -32,7 +32,8 @@ std::vector<reports::BackupResult> run_catalogs(const plan::Plan& plan, const Ru
       continue;
     }
     if (options.progress) options.progress(fmt::format("{}: checking catalog", catalog.name));
-    out.push_back(drills::run_catalog_drill(catalog, std::chrono::system_clock::now()));
+    out.push_back(drills::run_catalog_drill(catalog, std::chrono::system_clock::now(),
+                                            plan.settings.check_timeout));
   }
   return out;
 }

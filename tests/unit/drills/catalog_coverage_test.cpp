@@ -56,13 +56,48 @@ TEST(CatalogCoverage, CompleteDailyCatalogIncludingTodayHasNoGap) {
 }
 
 TEST(CatalogCoverage, TodayWithoutBackupYetIsNotAGap) {
+  // 01:00, the 02:00 backup is not due yet: the newest is 23 h old.
   auto times = daily("2026-10-01", "2026-11-20");
-  auto c = coverage(times, req(CatalogPeriod::day, 35, "daily 35d"), k_now, TimeZone::utc());
+  auto c = coverage(times, req(CatalogPeriod::day, 35, "daily 35d"), at("2026-11-21T01:00:00Z"),
+                    TimeZone::utc());
   EXPECT_FALSE(c.current_counted);
   EXPECT_EQ(c.first, "2026-10-17");
   EXPECT_EQ(c.last, "2026-11-20");
   EXPECT_EQ(c.covered, 35);
   EXPECT_TRUE(c.gaps.empty());
+  // Still left out at 04:00 (26 h), counted and missing from 04:00 on.
+  c = coverage(times, req(CatalogPeriod::day, 35, "daily 35d"), at("2026-11-21T03:59:59Z"),
+               TimeZone::utc());
+  EXPECT_TRUE(c.gaps.empty());
+  c = coverage(times, req(CatalogPeriod::day, 35, "daily 35d"), at("2026-11-21T04:00:00Z"),
+               TimeZone::utc());
+  EXPECT_TRUE(c.current_counted);
+  EXPECT_EQ(messages(c, CatalogPeriod::day),
+            (std::vector<std::string>{"no daily backup for 2026-11-21"}));
+}
+
+TEST(CatalogCoverage, StaleMonthlyCatalogFailsInTheCurrentMonth) {
+  // monthly 12, the last backup on 1 October: on 30 November it is 60
+  // days old and November is a gap (it passed before the fix).
+  std::vector<TimePoint> times;
+  for (int m = 1; m <= 10; ++m) times.push_back(at(fmt::format("2026-{:02}-01T03:00:00Z", m)));
+  times.push_back(at("2025-12-01T03:00:00Z"));
+  auto c = coverage(times, req(CatalogPeriod::month, 12, "monthly 12"), at("2026-11-30T12:00:00Z"),
+                    TimeZone::utc());
+  EXPECT_TRUE(c.current_counted);
+  EXPECT_EQ(c.first, "2025-12");
+  EXPECT_EQ(c.last, "2026-11");
+  EXPECT_EQ(c.covered, 11);
+  EXPECT_EQ(messages(c, CatalogPeriod::month),
+            (std::vector<std::string>{"no monthly backup for 2026-11"}));
+  // On 3 November (33 days after 1 October) November is not due yet.
+  c = coverage(times, req(CatalogPeriod::month, 12, "monthly 12"), at("2026-11-03T12:00:00Z"),
+               TimeZone::utc());
+  EXPECT_FALSE(c.current_counted);
+  EXPECT_EQ(c.last, "2026-10");
+  EXPECT_EQ(c.covered, 11);  // 2025-11 .. 2026-10 minus 2025-11
+  EXPECT_EQ(messages(c, CatalogPeriod::month),
+            (std::vector<std::string>{"no monthly backup for 2025-11"}));
 }
 
 TEST(CatalogCoverage, EveryGapIsListedAsARange) {
@@ -93,14 +128,14 @@ TEST(CatalogCoverage, StaleCatalogFailsFromTheDayAfterItsLastBackup) {
   auto times = daily("2026-10-01", "2026-11-15");
   auto c = coverage(times, req(CatalogPeriod::day, 35, "daily 35d"), k_now, TimeZone::utc());
   EXPECT_EQ(messages(c, CatalogPeriod::day),
-            (std::vector<std::string>{"no daily backup for 2026-11-16 .. 2026-11-20 (5 days)"}));
+            (std::vector<std::string>{"no daily backup for 2026-11-16 .. 2026-11-21 (6 days)"}));
 }
 
 TEST(CatalogCoverage, EmptyCatalogIsOneGapOverTheWholeWindow) {
   auto c = coverage({}, req(CatalogPeriod::day, 35, "daily 35d"), k_now, TimeZone::utc());
   EXPECT_EQ(c.covered, 0);
   EXPECT_EQ(messages(c, CatalogPeriod::day),
-            (std::vector<std::string>{"no daily backup for 2026-10-17 .. 2026-11-20 (35 days)"}));
+            (std::vector<std::string>{"no daily backup for 2026-10-18 .. 2026-11-21 (35 days)"}));
 }
 
 TEST(CatalogCoverage, DuplicatesCountOncePerDay) {
@@ -116,8 +151,9 @@ TEST(CatalogCoverage, BackupsAfterNowDoNotCount) {
   auto times = daily("2026-11-14", "2026-11-20");
   times.push_back(at("2026-11-21T17:00:00Z"));  // later today: not taken yet
   auto c = coverage(times, req(CatalogPeriod::day, 7, "daily 7d"), k_now, TimeZone::utc());
-  EXPECT_FALSE(c.current_counted);
-  EXPECT_EQ(c.last, "2026-11-20");
+  EXPECT_TRUE(c.current_counted);  // the 02:00 backup is 14 h overdue
+  EXPECT_EQ(messages(c, CatalogPeriod::day),
+            (std::vector<std::string>{"no daily backup for 2026-11-21"}));
 }
 
 TEST(CatalogCoverage, DaysAreCalendarDaysOfTheZone) {
@@ -223,7 +259,10 @@ TEST(NameTime, ReadsRealBackupNames) {
   EXPECT_EQ(read("%Y-%m", "archive-2026-11.tar"), "2026-11-01T00:00:00Z");
   EXPECT_EQ(read("%Y.%j", "db.2026.325.bak"), "2026-11-21T00:00:00Z");
   EXPECT_EQ(read("%y%m%d", "shop_261121.dump"), "2026-11-21T00:00:00Z");
-  // The first valid place wins; invalid dates and digit runs do not match.
+  // pgBackRest diff/incr labels name the full first: the last match wins.
+  EXPECT_EQ(read("%Y%m%d-%H%M%S", "20261120-020000F_20261121-020000D"), "2026-11-21T02:00:00Z");
+  EXPECT_EQ(read("%Y%m%d-%H%M%S", "20261120-020000F_20261121-031500I"), "2026-11-21T03:15:00Z");
+  // The last valid place wins; invalid dates and digit runs do not match.
   EXPECT_EQ(read("%Y-%m-%d", "v2-2026-13-01-2026-11-21"), "2026-11-21T00:00:00Z");
   EXPECT_EQ(read("%Y-%m-%d", "shop-2026-02-30.dump"), "no match");
   EXPECT_EQ(read("%Y%m%d", "shop-920261121.dump"), "no match");
@@ -277,6 +316,56 @@ TEST(NameTime, LocalZoneFollowsDaylightSaving) {
                     at("2026-07-02T12:00:00Z"), local);
   EXPECT_TRUE(c.current_counted);
   EXPECT_EQ(c.last, "2026-07-02");
+  if (old)
+    ::setenv("TZ", saved.c_str(), 1);
+  else
+    ::unsetenv("TZ");
+  ::tzset();
+}
+
+// Hourly coverage across both 2026 changes in Europe/Berlin, one backup at
+// :05 of every UTC hour. Spring (29 March, 02:00 CET -> 03:00 CEST at
+// 01:00 UTC): no wall hour 02:00 exists and none is a gap. Autumn (25
+// October, 03:00 CEST -> 02:00 CET at 01:00 UTC): 02:00 happens twice and a
+// missing first one is a gap, not covered by the second.
+TEST(CatalogCoverage, HourlyLocalAcrossDaylightSavingChanges) {
+  if (!std::filesystem::exists("/usr/share/zoneinfo/Europe/Berlin"))
+    GTEST_SKIP() << "tzdata not installed";
+  const char* old = std::getenv("TZ");
+  std::string saved = old ? old : "";
+  ::setenv("TZ", "Europe/Berlin", 1);
+  ::tzset();
+  auto local = TimeZone::parse("local").value();
+  auto hourly = [](std::string_view first, int n) {
+    std::vector<TimePoint> out;
+    for (int i = 0; i < n; ++i) out.push_back(at(first) + minutes{5} + hours{i});
+    return out;
+  };
+  const CatalogRequirement six = req(CatalogPeriod::hour, 6, "hourly 6h");
+
+  auto spring = hourly("2026-03-28T22:00:00Z", 7);  // 22:05Z .. 04:05Z
+  auto c = coverage(spring, six, at("2026-03-29T04:30:00Z"), local);
+  EXPECT_EQ(c.first, "2026-03-29 00:00");  // 23:00 UTC, CET
+  EXPECT_EQ(c.last, "2026-03-29 06:00");   // 04:00 UTC, CEST
+  EXPECT_EQ(c.covered, 6);
+  EXPECT_TRUE(c.gaps.empty());
+  spring.erase(spring.begin() + 3);  // 01:05 UTC = 03:05 CEST
+  c = coverage(spring, six, at("2026-03-29T04:30:00Z"), local);
+  EXPECT_EQ(messages(c, CatalogPeriod::hour),
+            (std::vector<std::string>{"no hourly backup for 2026-03-29 03:00"}));
+
+  auto autumn = hourly("2026-10-24T22:00:00Z", 7);
+  c = coverage(autumn, six, at("2026-10-25T04:30:00Z"), local);
+  EXPECT_EQ(c.first, "2026-10-25 01:00");  // 23:00 UTC, CEST
+  EXPECT_EQ(c.last, "2026-10-25 05:00");   // 04:00 UTC, CET
+  EXPECT_EQ(c.covered, 6);
+  EXPECT_TRUE(c.gaps.empty());
+  autumn.erase(autumn.begin() + 2);  // 00:05 UTC = 02:05 CEST; 02:05 CET stays
+  c = coverage(autumn, six, at("2026-10-25T04:30:00Z"), local);
+  EXPECT_EQ(c.covered, 5);
+  EXPECT_EQ(messages(c, CatalogPeriod::hour),
+            (std::vector<std::string>{"no hourly backup for 2026-10-25 02:00"}));
+
   if (old)
     ::setenv("TZ", saved.c_str(), 1);
   else

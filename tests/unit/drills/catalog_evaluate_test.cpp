@@ -6,9 +6,11 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <csignal>
 #include <fstream>
 
 #include "drills/catalog_drill.hpp"
+#include "verifier/core/signals.hpp"
 #include "verifier/core/temp_dir.hpp"
 
 namespace dp::drills {
@@ -20,6 +22,7 @@ using reports::Status;
 
 TimePoint at(std::string_view text) { return parse_timestamp(text).value(); }
 const TimePoint k_now = at("2026-11-21T16:00:00Z");
+const Millis k_timeout{60'000};
 
 config::CatalogConfig shop(const fs::path& dir = "/nonexistent") {
   config::CatalogConfig c;
@@ -111,6 +114,17 @@ TEST(CatalogEvaluate, UnreadableAndFutureNamesAreFindings) {
   EXPECT_EQ(check(r, "max_age").status, Status::passed);
 }
 
+TEST(CatalogEvaluate, FiveMinutesAheadIsClockSkewNotTheFuture) {
+  auto entries = week();
+  entries.push_back(entry("shop-ahead.dump", "2026-11-21T16:05:00Z"));
+  entries.push_back(entry("shop-later.dump", "2026-11-21T16:05:01Z"));
+  auto r = evaluate_catalog(shop(), entries, k_now);
+  EXPECT_EQ(findings(check(r, "entries")),
+            (std::vector<std::string>{"shop-later.dump: dated 2026-11-21T16:05:01Z, after the "
+                                      "check ran (2026-11-21T16:00:00Z)"}));
+  EXPECT_EQ(check(r, "max_age").observed, "0s old (shop-ahead.dump, 2026-11-21T16:05:00Z)");
+}
+
 TEST(CatalogEvaluate, StaleCatalogFailsMaxAgeAndCoverage) {
   auto entries = week({"2026-11-20", "2026-11-21"});
   auto r = evaluate_catalog(shop(), entries, k_now);
@@ -118,7 +132,7 @@ TEST(CatalogEvaluate, StaleCatalogFailsMaxAgeAndCoverage) {
             (std::vector<std::string>{"shop-2026-11-19.dump: newest backup, taken "
                                       "2026-11-19T02:00:00Z, is 2d14h old; max_age 1d2h"}));
   EXPECT_EQ(findings(check(r, "daily 7d")),
-            (std::vector<std::string>{"no daily backup for 2026-11-20"}));
+            (std::vector<std::string>{"no daily backup for 2026-11-20 .. 2026-11-21 (2 days)"}));
 }
 
 TEST(CatalogEvaluate, EmptyCatalogFailsEveryRequirement) {
@@ -126,7 +140,7 @@ TEST(CatalogEvaluate, EmptyCatalogFailsEveryRequirement) {
   EXPECT_EQ(findings(check(r, "max_age")),
             (std::vector<std::string>{"no backup matches \"shop-*.dump\""}));
   EXPECT_EQ(findings(check(r, "daily 7d")),
-            (std::vector<std::string>{"no daily backup for 2026-11-14 .. 2026-11-20 (7 days)"}));
+            (std::vector<std::string>{"no daily backup for 2026-11-15 .. 2026-11-21 (7 days)"}));
   EXPECT_EQ(check(r, "entries").status, Status::passed);
 }
 
@@ -172,7 +186,7 @@ TEST_F(CatalogDirs, OffsiteDifferencesAreEachNamed) {
   }
   auto c = shop(dir("main"));
   c.offsite = dir("off");
-  auto same = compare_offsite(c);
+  auto same = compare_offsite(c, k_timeout);
   ASSERT_TRUE(same) << same.error().message;
   EXPECT_TRUE(same->findings.empty());
   EXPECT_EQ(same->files, 4u);
@@ -184,7 +198,7 @@ TEST_F(CatalogDirs, OffsiteDifferencesAreEachNamed) {
   write(dir("off/shop-2026-11-18.dump/extra.dat"), "x");
   write(dir("off/shop-2026-11-22.dump"), "new");
   write(dir("off/other.txt"), "changed but outside the pattern");
-  auto diff = compare_offsite(c);
+  auto diff = compare_offsite(c, k_timeout);
   ASSERT_TRUE(diff) << diff.error().message;
   auto texts = findings(reports::CheckResult{
       "offsite", "", Status::failed, "", "", "", Millis{0}, diff->findings, {}});
@@ -198,8 +212,23 @@ TEST_F(CatalogDirs, OffsiteDifferencesAreEachNamed) {
   EXPECT_EQ(texts[3], "shop-2026-11-21.dump: resized offsite: 10 bytes here, 7 offsite");
   EXPECT_EQ(texts[4], "shop-2026-11-22.dump: extra offsite");
 
+  // check_timeout bounds the comparison: an error (exit 3), not a finding.
+  auto late = compare_offsite(c, Millis{0});
+  ASSERT_FALSE(late);
+  EXPECT_EQ(late.error().code, Errc::timeout);
+  EXPECT_EQ(late.error().message, "catalog: offsite comparison timed out after 0s (check_timeout)");
+  auto drill = run_catalog_drill(c, k_now, Millis{0});
+  EXPECT_EQ(check(drill, "offsite").status, Status::error);
+  // So does SIGINT/SIGTERM.
+  request_interrupt(SIGTERM);
+  auto stopped = compare_offsite(c, k_timeout);
+  clear_interrupt();
+  ASSERT_FALSE(stopped);
+  EXPECT_EQ(stopped.error().code, Errc::interrupted);
+  EXPECT_EQ(stopped.error().message, "catalog: interrupted while comparing the offsite copy");
+
   c.offsite = dir("nowhere");
-  auto missing = compare_offsite(c);
+  auto missing = compare_offsite(c, k_timeout);
   ASSERT_FALSE(missing);
   EXPECT_EQ(missing.error().message, "offsite directory not found: " + dir("nowhere").string());
 }
@@ -211,10 +240,79 @@ TEST_F(CatalogDirs, MtimeModeReadsModificationTimes) {
   auto c = shop(dir("main"));
   c.time_from_mtime = true;
   c.name_time.clear();
+  // A link is not followed in mtime mode either, even to a real backup:
+  // it is an entries finding, not a second backup.
+  fs::create_symlink("shop-a.dump", dir("main/shop-b.dump"));
   auto scanned = scan_catalog(c);
   ASSERT_TRUE(scanned);
-  ASSERT_EQ(scanned->size(), 1u);
+  ASSERT_EQ(scanned->size(), 2u);
   EXPECT_EQ(format_timestamp(*(*scanned)[0].time), "2026-11-20T02:00:00Z");
+  EXPECT_FALSE((*scanned)[1].time.has_value());
+  EXPECT_EQ((*scanned)[1].problem, "symlink, not followed");
+}
+
+TEST_F(CatalogDirs, SymlinksAreFindingsNeverFollowed) {
+  write(dir("main/2026/11/20/base.tar"), "a");
+  write(dir("outside/11/21/secret"), "s");
+  fs::create_directory_symlink("/", dir("main/2025"));
+  fs::create_directory_symlink(dir("outside"), dir("main/2024"));
+  fs::create_directory_symlink(dir("nowhere"), dir("main/2026/11/19"));  // dangling
+  auto c = shop(dir("main"));
+  c.pattern = "*/*/*";
+  c.name_time = "%Y/%m/%d";
+  auto scanned = scan_catalog(c);
+  ASSERT_TRUE(scanned) << scanned.error().message;
+  ASSERT_EQ(scanned->size(), 4u);
+  EXPECT_EQ((*scanned)[0].rel, "2024");
+  EXPECT_EQ((*scanned)[0].problem, "symlink, not followed");
+  EXPECT_EQ((*scanned)[1].rel, "2025");
+  EXPECT_EQ((*scanned)[1].problem, "symlink, not followed");
+  EXPECT_EQ((*scanned)[2].rel, "2026/11/19");
+  EXPECT_FALSE((*scanned)[2].time.has_value());
+  EXPECT_EQ((*scanned)[2].problem, "symlink, not followed");
+  EXPECT_EQ((*scanned)[3].rel, "2026/11/20");
+  auto r = evaluate_catalog(c, *scanned, k_now);
+  EXPECT_EQ(findings(check(r, "entries")),
+            (std::vector<std::string>{"2024: symlink, not followed", "2025: symlink, not followed",
+                                      "2026/11/19: symlink, not followed"}));
+  EXPECT_EQ(check(r, "max_age").observed, "1d16h old (2026/11/20, 2026-11-20T00:00:00Z)");
+}
+
+TEST_F(CatalogDirs, EmptyFilesAreFindingsNotBackups) {
+  write(dir("main/shop-2026-11-20.dump"), "a");
+  write(dir("main/shop-2026-11-21.dump"), "");
+  auto scanned = scan_catalog(shop(dir("main")));
+  ASSERT_TRUE(scanned) << scanned.error().message;
+  ASSERT_EQ(scanned->size(), 2u);
+  EXPECT_EQ((*scanned)[1].problem, "empty file (0 bytes)");
+  EXPECT_FALSE((*scanned)[1].time.has_value());
+}
+
+TEST_F(CatalogDirs, OffsiteNeverFollowsLinks) {
+  write(dir("outside/big.bin"), "outside the catalog");
+  for (auto root : {"main", "off"}) {
+    write(dir(root) / "shop-2026-11-20.dump/toc.dat", "toc");
+    write(dir(root) / "shop-2026-11-21.dump", "twenty-one");
+  }
+  // Here a link into the outside tree inside a backup and a link as a
+  // backup; offsite the same names are a file and a different link.
+  fs::create_directory_symlink(dir("outside"), dir("main/shop-2026-11-20.dump/more"));
+  fs::create_symlink("shop-2026-11-21.dump", dir("main/shop-2026-11-22.dump"));
+  write(dir("off/shop-2026-11-20.dump/more"), "a file");
+  fs::create_symlink("elsewhere", dir("off/shop-2026-11-22.dump"));
+  fs::create_symlink("/", dir("off/shop-2026-11-23.dump"));
+  auto c = shop(dir("main"));
+  c.offsite = dir("off");
+  auto diff = compare_offsite(c, k_timeout);
+  ASSERT_TRUE(diff) << diff.error().message;
+  auto texts = findings(reports::CheckResult{
+      "offsite", "", Status::failed, "", "", "", Millis{0}, diff->findings, {}});
+  EXPECT_EQ(texts, (std::vector<std::string>{
+                       "shop-2026-11-20.dump/more: type differs: symlink here, file offsite",
+                       "shop-2026-11-22.dump: resized offsite: 20 bytes here, 9 offsite",
+                       "shop-2026-11-23.dump: extra offsite"}));
+  EXPECT_EQ(diff->files, 2u);
+  EXPECT_EQ(diff->bytes, 13u);
 }
 
 }  // namespace
