@@ -8,6 +8,7 @@
 
 #include <charconv>
 
+#include "verifier/core/child_process.hpp"
 #include "verifier/engine/engine.hpp"
 #include "verifier/engine/mysql/my_engine.hpp"
 #include "verifier/engine/postgres/pg_engine.hpp"
@@ -16,6 +17,10 @@ namespace dp::drills {
 namespace {
 
 constexpr Millis k_connect_timeout{2000};
+// Every marker statement ends by this budget even when the server is
+// stopped or firewalled (PostgreSQL: query_bounded; MySQL: the client's
+// read/write timeouts), so stop() never waits longer than one write.
+constexpr Millis k_statement_budget{5000};
 
 engine::ConnectOptions options_for(const config::MarkerConfig& c, const std::string& target) {
   engine::ConnectOptions o;
@@ -23,19 +28,24 @@ engine::ConnectOptions options_for(const config::MarkerConfig& c, const std::str
   o.kind = c.engine;
   if (c.engine == EngineKind::postgres) o.conninfo = target;
   o.connect_timeout = k_connect_timeout;
-  o.statement_timeout = std::chrono::seconds(10);
+  o.statement_timeout = k_statement_budget;
   return o;
 }
 
 Result<void> execute(const config::MarkerConfig& c, const std::string& sql) {
   auto o = options_for(c, c.write);
   if (c.engine == EngineKind::mysql) return engine::mysql::execute_admin(o, sql);
-  return engine::postgres::execute_admin(o, sql);
+  auto done = engine::postgres::query_bounded(o, sql, deadline_in(k_statement_budget), false);
+  if (!done) return Unexpected<Error>(std::move(done).error());
+  return {};
 }
 
 Result<engine::QueryResult> query(const config::MarkerConfig& c, const std::string& target,
                                   const std::string& sql) {
-  auto db = engine::connect(options_for(c, target));
+  auto o = options_for(c, target);
+  if (c.engine == EngineKind::postgres)
+    return engine::postgres::query_bounded(o, sql, deadline_in(k_statement_budget), true);
+  auto db = engine::connect(o);
   if (!db) return Unexpected<Error>(std::move(db).error());
   return (*db)->query(sql);
 }
