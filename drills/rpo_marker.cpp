@@ -145,9 +145,12 @@ Result<Millis> MarkerWriter::read_after_failover(reports::MarkerResult& out) con
   if (m_acked.empty())
     return make_error(Errc::engine, "no marker was acknowledged before the disaster");
   auto rows = query(m_config, m_config.read,
+                    // The acknowledged range only, as after failback: a write that
+                    // committed but failed to report it must not count on one
+                    // side and not the other ("markers lost" when none was).
                     fmt::format("SELECT max(seq), count(*), max(written_at) FROM {} WHERE seq >= "
-                                "{} AND seq < {}",
-                                m_config.table, m_first_seq, m_next_seq));
+                                "{} AND seq <= {}",
+                                m_config.table, m_first_seq, m_acked.back().first));
   if (!rows)
     return Unexpected<Error>(std::move(rows).error().context("read markers after failover"));
   const engine::Row row = rows->rows.empty() ? engine::Row{} : rows->rows[0];
