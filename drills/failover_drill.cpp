@@ -167,17 +167,19 @@ std::string run_disaster(Drill& d) {
   return {};
 }
 
-void finish_markers(Drill& d, bool after_failover_ok, bool failback_ran) {
+void finish_markers(Drill& d, bool failback_ran) {
+  const std::string aborted = abort_reason(d.ctx);
   for (std::size_t i = 0; i < d.markers.size(); ++i) {
     if (!d.markers[i]) {
       if (!d.config(i).rpo && !d.service(i).marker) continue;
       auto& objective = d.service(i).objectives.emplace_back();
       objective.name = "rpo";
       objective.objective = d.config(i).rpo;
-      objective.status = d.service(i).marker ? Status::error : Status::skipped;
-      objective.message = d.service(i).marker
-                              ? "not measured: " + d.service(i).marker->message
-                              : "not measured: the service has no [service.marker] writer";
+      // Loading rejects an rpo without a marker; a plan built otherwise
+      // must still not pass with its objective unjudged.
+      objective.status = Status::error;
+      objective.message = d.service(i).marker ? "not measured: " + d.service(i).marker->message
+                                              : "rpo set but not measured: no [service.marker]";
       continue;
     }
     auto& m = *d.service(i).marker;
@@ -186,10 +188,18 @@ void finish_markers(Drill& d, bool after_failover_ok, bool failback_ran) {
     auto& objective = d.service(i).objectives.emplace_back();
     objective.name = "rpo";
     objective.objective = d.config(i).rpo;
-    if (!after_failover_ok) {
+    // Each service's recovery point depends on its own failover only: an
+    // lb that failed to switch says nothing about the database's data.
+    const StepResult* failover = find_step(d.service(i), "failover");
+    std::string not_measured;
+    if (!aborted.empty())
+      not_measured = "not measured: " + aborted;
+    else if (!failover || failover->status != Status::passed)
+      not_measured = "not measured: the service's failover did not complete";
+    if (!not_measured.empty()) {
       m.status = Status::skipped;
       objective.status = Status::skipped;
-      objective.message = "not measured: the failover did not complete";
+      objective.message = not_measured;
       continue;
     }
     auto rpo = d.markers[i]->read_after_failover(m);
@@ -251,6 +261,17 @@ void measure_rto(Drill& d) {
       all = false;
       o.status = Status::skipped;
       o.message = "not measured: the service did not become healthy after failover";
+      // It ran and never became healthy: a missed objective, not an
+      // unmeasured one. An error (could not test) stays an error.
+      if (step && step->status == Status::failed && o.objective) {
+        o.status = Status::failed;
+        o.message =
+            fmt::format("not healthy within {} of the failover; objective {}",
+                        format_duration(d.config(i).timeout), format_duration(*o.objective));
+      } else if (step && step->status == Status::error) {
+        o.status = Status::error;
+        o.message = "not measured: " + step->message;
+      }
     }
     s.objectives.insert(s.objectives.begin(), std::move(o));
   }
@@ -338,7 +359,7 @@ reports::FailoverResult run_failover_drill(const plan::Plan& plan, const Failove
     }
   }
   measure_rto(d);
-  finish_markers(d, failover_ok, failback_ran);
+  finish_markers(d, failback_ran);
   d.result.aborted = abort_reason(d.ctx);
   check_order(d.result);
   settle_statuses(d);

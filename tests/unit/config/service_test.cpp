@@ -130,6 +130,22 @@ health = { type = "cmd", command = ["true"] }
             at(5, 21, "service 'api' depends on unknown service 'queue'; services: api, db"));
 }
 
+// An rpo nothing can measure is a plan error at the key, not a drill that
+// passes without judging it.
+TEST(ServiceConfigTest, RpoWithoutMarkerIsRejectedAtTheKey) {
+  auto out = errors(R"([[service]]
+name = "queue"
+failover = ["true"]
+failback = ["true"]
+rpo = "1m"
+health = { type = "cmd", command = ["true"] }
+)");
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0], at(7, 1,
+                       "service 'queue' sets rpo but has no [service.marker] to measure it; add a "
+                       "marker writer or remove rpo"));
+}
+
 TEST(ServiceConfigTest, CycleIsNamedAtItsFirstService) {
   auto out = errors(R"([[service]]
 name = "lb"
