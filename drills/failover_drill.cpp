@@ -137,7 +137,24 @@ void start_markers(Drill& d) {
       continue;
     }
     d.markers[i] = std::move(*writer);
-    if (!d.markers[i]->wait_first_ack(k_first_marker_wait)) {
+  }
+  // All writers run during one warm-up, so that several markers exist
+  // before t0: the recovery point is then placed within a run of
+  // acknowledged markers, not against a single one.
+  const auto start = SteadyClock::now();
+  for (std::size_t i = 0; i < d.markers.size(); ++i) {
+    if (!d.markers[i]) continue;
+    auto& m = *d.service(i).marker;
+    const Millis warmup = d.config(i).marker->warmup;
+    const auto limit =
+        std::min(start + std::max(warmup, k_first_marker_wait), d.ctx.drill_deadline);
+    for (;;) {
+      const auto now = SteadyClock::now();
+      const bool acked = d.markers[i]->result().acknowledged > 0;
+      if ((acked && now >= start + warmup) || now >= limit || !abort_reason(d.ctx).empty()) break;
+      std::this_thread::sleep_for(Millis(20));
+    }
+    if (d.markers[i]->result().acknowledged == 0) {
       d.markers[i]->stop();
       m = d.markers[i]->result();
       m.status = Status::error;

@@ -34,7 +34,7 @@ phases = ["failover"]
 
 [[service]]
 name = "db"
-disaster = ["/bin/sleep", "1"]
+disaster = ["/bin/true"]
 failover = ["/bin/true"]
 rpo = "1ms"
 health = {{ type = "cmd", command = ["/bin/true"] }}
@@ -43,6 +43,7 @@ engine = "postgres"
 write = "host={0} port=5432 dbname=w user=postgres"
 read = "host={0} port=5432 dbname=r user=postgres"
 interval = "50ms"
+warmup = "1s"
 )",
                                                    sock));
   const fs::path out = dir.path() / "out";
@@ -60,7 +61,8 @@ interval = "50ms"
   EXPECT_GT((*rpo)["achieved_s"].get<double>(), 0.001) << rpo->dump(2);
   EXPECT_EQ(db["marker"]["found_seq"], 2) << db.dump(2);
   EXPECT_EQ(db["marker"]["found_count"], 2) << db.dump(2);
-  EXPECT_GT(db["marker"]["acknowledged"].get<int>(), 2) << db.dump(2);
+  // The warm-up wrote several markers although the disaster was instant.
+  EXPECT_GE(db["marker"]["acknowledged"].get<int>(), 3) << db.dump(2);
   EXPECT_EQ(
       (*rpo)["message"].get<std::string>().rfind("newest marker after failover: seq 2 of ", 0), 0u)
       << rpo->dump(2);

@@ -53,6 +53,7 @@ engine = "postgres"
 write = "host=/tmp/a dbname=app"
 read = "host=/tmp/b dbname=app"
 interval = "100ms"
+warmup = "750ms"
 
 [[service]]
 name = "api"
@@ -100,6 +101,8 @@ TEST(ServiceConfigTest, ReadsEveryKey) {
   EXPECT_EQ(db.marker->read, "host=/tmp/b dbname=app");
   EXPECT_EQ(db.marker->table, "drillproof_rpo_markers");
   EXPECT_EQ(db.marker->interval, std::chrono::milliseconds(100));
+  EXPECT_EQ(db.marker->warmup, std::chrono::milliseconds(750));
+  EXPECT_EQ(config::MarkerConfig{}.warmup, std::chrono::seconds(2));
   const ServiceConfig& api = config->services[1];
   EXPECT_EQ(api.depends_on, std::vector<std::string>{"db"});
   EXPECT_EQ(api.health.type, ProbeKind::http);
