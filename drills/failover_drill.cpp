@@ -179,7 +179,17 @@ std::string run_disaster(Drill& d) {
     const bool ok = step.status == Status::passed;
     if (!ok && step.status == Status::failed) step.status = Status::error;
     d.service(i).steps.push_back(std::move(step));
-    if (!ok) return cfg.name;
+    if (!ok) {
+      // The rest are not injected, and the report says so rather than
+      // leaving their disaster out.
+      for (std::size_t k = i + 1; k < d.plan.services.size(); ++k)
+        if (d.config(k).disaster)
+          d.service(k).steps.push_back(skipped_step(
+              "disaster",
+              fmt::format("not run: the disaster action of '{}' did not complete", cfg.name),
+              cfg.name));
+      return cfg.name;
+    }
   }
   return {};
 }

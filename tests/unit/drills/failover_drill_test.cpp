@@ -240,8 +240,14 @@ TEST(FailoverDrillTest, DisasterSetsT0AndDrainsRunInReverse) {
 TEST(FailoverDrillTest, FailedDisasterIsAnErrorAndNothingFailsOver) {
   auto db = service("db", {});
   db.disaster = action({"false"});
-  auto result = run_failover_drill(make_plan({db, service("api", {})}), {});
+  auto cache = service("cache", {});
+  cache.disaster = action({"true"});
+  auto result = run_failover_drill(make_plan({db, service("api", {}), cache}), {});
   EXPECT_EQ(step(result, "db", "disaster").status, Status::error);
+  EXPECT_EQ(step(result, "cache", "disaster").status, Status::skipped);
+  EXPECT_EQ(step(result, "cache", "disaster").message,
+            "not run: the disaster action of 'db' did not complete");
+  EXPECT_EQ(step(result, "cache", "disaster").blocked_by, "db");
   EXPECT_EQ(step(result, "api", "failover").message,
             "not run: the disaster action of 'db' did not complete");
   EXPECT_EQ(result.status, Status::error);
