@@ -137,7 +137,24 @@ void start_markers(Drill& d) {
       continue;
     }
     d.markers[i] = std::move(*writer);
-    if (!d.markers[i]->wait_first_ack(k_first_marker_wait)) {
+  }
+  // All writers run during one warm-up, so that several markers exist
+  // before t0: the recovery point is then placed within a run of
+  // acknowledged markers, not against a single one.
+  const auto start = SteadyClock::now();
+  for (std::size_t i = 0; i < d.markers.size(); ++i) {
+    if (!d.markers[i]) continue;
+    auto& m = *d.service(i).marker;
+    const Millis warmup = d.config(i).marker->warmup;
+    const auto limit =
+        std::min(start + std::max(warmup, k_first_marker_wait), d.ctx.drill_deadline);
+    for (;;) {
+      const auto now = SteadyClock::now();
+      const bool acked = d.markers[i]->result().acknowledged > 0;
+      if ((acked && now >= start + warmup) || now >= limit || !abort_reason(d.ctx).empty()) break;
+      std::this_thread::sleep_for(Millis(20));
+    }
+    if (d.markers[i]->result().acknowledged == 0) {
       d.markers[i]->stop();
       m = d.markers[i]->result();
       m.status = Status::error;
@@ -162,22 +179,34 @@ std::string run_disaster(Drill& d) {
     const bool ok = step.status == Status::passed;
     if (!ok && step.status == Status::failed) step.status = Status::error;
     d.service(i).steps.push_back(std::move(step));
-    if (!ok) return cfg.name;
+    if (!ok) {
+      // The rest are not injected, and the report says so rather than
+      // leaving their disaster out.
+      for (std::size_t k = i + 1; k < d.plan.services.size(); ++k)
+        if (d.config(k).disaster)
+          d.service(k).steps.push_back(skipped_step(
+              "disaster",
+              fmt::format("not run: the disaster action of '{}' did not complete", cfg.name),
+              cfg.name));
+      return cfg.name;
+    }
   }
   return {};
 }
 
-void finish_markers(Drill& d, bool after_failover_ok, bool failback_ran) {
+void finish_markers(Drill& d, bool failback_ran) {
+  const std::string aborted = abort_reason(d.ctx);
   for (std::size_t i = 0; i < d.markers.size(); ++i) {
     if (!d.markers[i]) {
       if (!d.config(i).rpo && !d.service(i).marker) continue;
       auto& objective = d.service(i).objectives.emplace_back();
       objective.name = "rpo";
       objective.objective = d.config(i).rpo;
-      objective.status = d.service(i).marker ? Status::error : Status::skipped;
-      objective.message = d.service(i).marker
-                              ? "not measured: " + d.service(i).marker->message
-                              : "not measured: the service has no [service.marker] writer";
+      // Loading rejects an rpo without a marker; a plan built otherwise
+      // must still not pass with its objective unjudged.
+      objective.status = Status::error;
+      objective.message = d.service(i).marker ? "not measured: " + d.service(i).marker->message
+                                              : "rpo set but not measured: no [service.marker]";
       continue;
     }
     auto& m = *d.service(i).marker;
@@ -186,10 +215,18 @@ void finish_markers(Drill& d, bool after_failover_ok, bool failback_ran) {
     auto& objective = d.service(i).objectives.emplace_back();
     objective.name = "rpo";
     objective.objective = d.config(i).rpo;
-    if (!after_failover_ok) {
+    // Each service's recovery point depends on its own failover only: an
+    // lb that failed to switch says nothing about the database's data.
+    const StepResult* failover = find_step(d.service(i), "failover");
+    std::string not_measured;
+    if (!aborted.empty())
+      not_measured = "not measured: " + aborted;
+    else if (!failover || failover->status != Status::passed)
+      not_measured = "not measured: the service's failover did not complete";
+    if (!not_measured.empty()) {
       m.status = Status::skipped;
       objective.status = Status::skipped;
-      objective.message = "not measured: the failover did not complete";
+      objective.message = not_measured;
       continue;
     }
     auto rpo = d.markers[i]->read_after_failover(m);
@@ -251,6 +288,17 @@ void measure_rto(Drill& d) {
       all = false;
       o.status = Status::skipped;
       o.message = "not measured: the service did not become healthy after failover";
+      // It ran and never became healthy: a missed objective, not an
+      // unmeasured one. An error (could not test) stays an error.
+      if (step && step->status == Status::failed && o.objective) {
+        o.status = Status::failed;
+        o.message =
+            fmt::format("not healthy within {} of the failover; objective {}",
+                        format_duration(d.config(i).timeout), format_duration(*o.objective));
+      } else if (step && step->status == Status::error) {
+        o.status = Status::error;
+        o.message = "not measured: " + step->message;
+      }
     }
     s.objectives.insert(s.objectives.begin(), std::move(o));
   }
@@ -338,7 +386,7 @@ reports::FailoverResult run_failover_drill(const plan::Plan& plan, const Failove
     }
   }
   measure_rto(d);
-  finish_markers(d, failover_ok, failback_ran);
+  finish_markers(d, failback_ran);
   d.result.aborted = abort_reason(d.ctx);
   check_order(d.result);
   settle_statuses(d);

@@ -22,6 +22,7 @@
 #include "verifier/core/text.hpp"
 #include "verifier/engine/engine.hpp"
 #include "verifier/engine/mysql/my_engine.hpp"
+#include "verifier/engine/postgres/pg_engine.hpp"
 
 namespace dp::drills {
 namespace {
@@ -122,7 +123,7 @@ ProbeOutcome probe_http(const config::HealthConfig& h, Deadline deadline) {
   return {false, fmt::format("HTTP {}, expected {}", status, h.expect_status)};
 }
 
-ProbeOutcome probe_sql(const config::HealthConfig& h) {
+ProbeOutcome probe_sql(const config::HealthConfig& h, Deadline deadline) {
   engine::ConnectOptions options;
   if (h.engine == EngineKind::mysql) options = engine::mysql::source_options(h.connection);
   options.kind = h.engine;
@@ -130,9 +131,15 @@ ProbeOutcome probe_sql(const config::HealthConfig& h) {
   if (h.engine == EngineKind::sqlite) options.database = h.connection;
   options.connect_timeout = h.timeout;
   options.statement_timeout = h.timeout;
-  auto db = engine::connect(options);
-  if (!db) return {false, db.error().message};
-  auto rows = (*db)->query(h.query);
+  // PostgreSQL: libpq's blocking calls would wait forever on a stopped
+  // server, so the whole probe runs against the deadline.
+  auto rows = h.engine == EngineKind::postgres
+                  ? engine::postgres::query_bounded(options, h.query, deadline, true)
+                  : [&]() -> Result<engine::QueryResult> {
+    auto db = engine::connect(options);
+    if (!db) return Unexpected<Error>(std::move(db).error());
+    return (*db)->query(h.query);
+  }();
   if (!rows) return {false, rows.error().message};
   std::string first = rows->rows.empty() || rows->rows[0].empty() ? "(no rows)"
                       : !rows->rows[0][0]                         ? "NULL"
@@ -169,7 +176,7 @@ ProbeOutcome run_probe(const config::HealthConfig& health) {
     case config::ProbeKind::http:
       return probe_http(health, deadline);
     case config::ProbeKind::sql:
-      return probe_sql(health);
+      return probe_sql(health, deadline);
     case config::ProbeKind::cmd:
       return probe_cmd(health);
   }

@@ -8,6 +8,7 @@
 
 #include <charconv>
 
+#include "verifier/core/child_process.hpp"
 #include "verifier/engine/engine.hpp"
 #include "verifier/engine/mysql/my_engine.hpp"
 #include "verifier/engine/postgres/pg_engine.hpp"
@@ -16,6 +17,10 @@ namespace dp::drills {
 namespace {
 
 constexpr Millis k_connect_timeout{2000};
+// Every marker statement ends by this budget even when the server is
+// stopped or firewalled (PostgreSQL: query_bounded; MySQL: the client's
+// read/write timeouts), so stop() never waits longer than one write.
+constexpr Millis k_statement_budget{5000};
 
 engine::ConnectOptions options_for(const config::MarkerConfig& c, const std::string& target) {
   engine::ConnectOptions o;
@@ -23,19 +28,24 @@ engine::ConnectOptions options_for(const config::MarkerConfig& c, const std::str
   o.kind = c.engine;
   if (c.engine == EngineKind::postgres) o.conninfo = target;
   o.connect_timeout = k_connect_timeout;
-  o.statement_timeout = std::chrono::seconds(10);
+  o.statement_timeout = k_statement_budget;
   return o;
 }
 
 Result<void> execute(const config::MarkerConfig& c, const std::string& sql) {
   auto o = options_for(c, c.write);
   if (c.engine == EngineKind::mysql) return engine::mysql::execute_admin(o, sql);
-  return engine::postgres::execute_admin(o, sql);
+  auto done = engine::postgres::query_bounded(o, sql, deadline_in(k_statement_budget), false);
+  if (!done) return Unexpected<Error>(std::move(done).error());
+  return {};
 }
 
 Result<engine::QueryResult> query(const config::MarkerConfig& c, const std::string& target,
                                   const std::string& sql) {
-  auto db = engine::connect(options_for(c, target));
+  auto o = options_for(c, target);
+  if (c.engine == EngineKind::postgres)
+    return engine::postgres::query_bounded(o, sql, deadline_in(k_statement_budget), true);
+  auto db = engine::connect(o);
   if (!db) return Unexpected<Error>(std::move(db).error());
   return (*db)->query(sql);
 }
@@ -135,9 +145,12 @@ Result<Millis> MarkerWriter::read_after_failover(reports::MarkerResult& out) con
   if (m_acked.empty())
     return make_error(Errc::engine, "no marker was acknowledged before the disaster");
   auto rows = query(m_config, m_config.read,
+                    // The acknowledged range only, as after failback: a write that
+                    // committed but failed to report it must not count on one
+                    // side and not the other ("markers lost" when none was).
                     fmt::format("SELECT max(seq), count(*), max(written_at) FROM {} WHERE seq >= "
-                                "{} AND seq < {}",
-                                m_config.table, m_first_seq, m_next_seq));
+                                "{} AND seq <= {}",
+                                m_config.table, m_first_seq, m_acked.back().first));
   if (!rows)
     return Unexpected<Error>(std::move(rows).error().context("read markers after failover"));
   const engine::Row row = rows->rows.empty() ? engine::Row{} : rows->rows[0];

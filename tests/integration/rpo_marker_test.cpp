@@ -101,6 +101,49 @@ TEST(RpoMarker, MariaDbMarkersAreFoundAndCounted) {
   EXPECT_EQ(m.after_failback_found, m.acknowledged);
 }
 
+// A write that committed but was not acknowledged (its connection failed
+// after the commit) is in the table: it must be counted the same after
+// failover and after failback, or the drill reports markers lost that are
+// all there. The "lost acknowledgement" is a CHECK constraint refusing the
+// writes after seq 3, dropped before those seqs are put in by hand.
+TEST(RpoMarker, UnacknowledgedMarkerCountsTheSameAfterFailoverAndFailback) {
+  std::string why;
+  auto pg = SourcePg::start(why);
+  DP_REQUIRE_OR_SKIP(pg.has_value(), why);
+  ASSERT_EQ(pg->psql("CREATE TABLE drillproof_rpo_markers (seq bigint PRIMARY KEY, written_at "
+                     "timestamptz NOT NULL, CHECK (seq <= 3))"),
+            "");
+  config::MarkerConfig config;
+  config.engine = EngineKind::postgres;
+  config.write =
+      fmt::format("host={} port=5432 dbname=postgres user=postgres", pg->scratch().dir().string());
+  config.read = config.write;
+  config.interval = 20ms;
+  drills::StepContext ctx;
+  ctx.origin = drills::SteadyClock::now();
+  ctx.drill_deadline = drills::SteadyClock::time_point::max();
+  auto writer = drills::MarkerWriter::start(config, ctx);
+  ASSERT_TRUE(writer) << writer.error().message;
+  ASSERT_TRUE((*writer)->wait_first_ack(10s));
+  for (int i = 0; i < 200 && (*writer)->result().failed_writes == 0; ++i)
+    std::this_thread::sleep_for(20ms);
+  (*writer)->stop();
+  reports::MarkerResult m = (*writer)->result();
+  ASSERT_EQ(m.acknowledged, 3u);
+  ASSERT_GE(m.failed_writes, 1u);
+  ASSERT_EQ(pg->psql("ALTER TABLE drillproof_rpo_markers DROP CONSTRAINT "
+                     "drillproof_rpo_markers_seq_check; INSERT INTO drillproof_rpo_markers VALUES "
+                     "(4, now())"),
+            "");
+  auto rpo = (*writer)->read_after_failover(m);
+  ASSERT_TRUE(rpo) << rpo.error().message;
+  EXPECT_EQ(*rpo, 0ms);
+  ASSERT_TRUE((*writer)->read_after_failback(m));
+  EXPECT_EQ(m.found_count, 3u);
+  EXPECT_EQ(m.after_failback_found, 3u);
+  EXPECT_EQ(m.found_seq, 3);
+}
+
 TEST(RpoMarker, UnreachablePrimaryCannotStart) {
   config::MarkerConfig config;
   config.write = "host=/nonexistent/socket/dir port=5432 dbname=postgres user=postgres";

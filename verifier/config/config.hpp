@@ -156,6 +156,9 @@ struct MarkerConfig {
   std::string table = "drillproof_rpo_markers";
   Millis interval{200};
   SourcePos pos;
+  // How long markers are written before the disaster (at least one must be
+  // acknowledged, waiting up to 10 s for it).
+  Millis warmup{2000};
 };
 
 struct ServiceConfig {

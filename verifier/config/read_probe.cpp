@@ -221,7 +221,8 @@ MarkerConfig read_marker(Reader& reader, const toml::node& node, std::string_vie
                   fmt::format("'marker' must be a table, got {}", type_name(node)));
     return out;
   }
-  static constexpr std::string_view k_keys[] = {"engine", "write", "read", "table", "interval"};
+  static constexpr std::string_view k_keys[] = {"engine", "write",    "read",
+                                                "table",  "interval", "warmup"};
   reader.reject_unknown_keys(*table, where, k_keys);
   if (auto engine = reader.string(*table, "engine", where, Need::required)) {
     auto kind = parse_engine_kind(*engine);
@@ -258,6 +259,7 @@ MarkerConfig read_marker(Reader& reader, const toml::node& node, std::string_vie
       out.table = *name;
   }
   if (auto d = reader.duration(*table, "interval", where, Need::optional)) out.interval = *d;
+  if (auto d = reader.duration(*table, "warmup", where, Need::optional)) out.warmup = *d;
   return out;
 }
 

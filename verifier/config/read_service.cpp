@@ -183,6 +183,13 @@ ServiceConfig read_service(Reader& reader, const toml::table& table, const fs::p
     out.health = read_health(reader, *health, out.name);
   if (const toml::node* marker = table.get("marker"))
     out.marker = read_marker(reader, *marker, out.name);
+  // Only a marker writer measures a service's RPO: an objective nothing
+  // can judge would let the drill pass without it (queues, object stores).
+  if (out.rpo && !table.get("marker"))
+    reader.report(reader.key_pos(table, "rpo"),
+                  fmt::format("service '{}' sets rpo but has no [service.marker] to measure it; "
+                              "add a marker writer or remove rpo",
+                              out.name));
   return out;
 }
 

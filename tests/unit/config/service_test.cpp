@@ -53,6 +53,7 @@ engine = "postgres"
 write = "host=/tmp/a dbname=app"
 read = "host=/tmp/b dbname=app"
 interval = "100ms"
+warmup = "750ms"
 
 [[service]]
 name = "api"
@@ -100,6 +101,8 @@ TEST(ServiceConfigTest, ReadsEveryKey) {
   EXPECT_EQ(db.marker->read, "host=/tmp/b dbname=app");
   EXPECT_EQ(db.marker->table, "drillproof_rpo_markers");
   EXPECT_EQ(db.marker->interval, std::chrono::milliseconds(100));
+  EXPECT_EQ(db.marker->warmup, std::chrono::milliseconds(750));
+  EXPECT_EQ(config::MarkerConfig{}.warmup, std::chrono::seconds(2));
   const ServiceConfig& api = config->services[1];
   EXPECT_EQ(api.depends_on, std::vector<std::string>{"db"});
   EXPECT_EQ(api.health.type, ProbeKind::http);
@@ -128,6 +131,22 @@ health = { type = "cmd", command = ["true"] }
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0],
             at(5, 21, "service 'api' depends on unknown service 'queue'; services: api, db"));
+}
+
+// An rpo nothing can measure is a plan error at the key, not a drill that
+// passes without judging it.
+TEST(ServiceConfigTest, RpoWithoutMarkerIsRejectedAtTheKey) {
+  auto out = errors(R"([[service]]
+name = "queue"
+failover = ["true"]
+failback = ["true"]
+rpo = "1m"
+health = { type = "cmd", command = ["true"] }
+)");
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0], at(7, 1,
+                       "service 'queue' sets rpo but has no [service.marker] to measure it; add a "
+                       "marker writer or remove rpo"));
 }
 
 TEST(ServiceConfigTest, CycleIsNamedAtItsFirstService) {

@@ -240,8 +240,14 @@ TEST(FailoverDrillTest, DisasterSetsT0AndDrainsRunInReverse) {
 TEST(FailoverDrillTest, FailedDisasterIsAnErrorAndNothingFailsOver) {
   auto db = service("db", {});
   db.disaster = action({"false"});
-  auto result = run_failover_drill(make_plan({db, service("api", {})}), {});
+  auto cache = service("cache", {});
+  cache.disaster = action({"true"});
+  auto result = run_failover_drill(make_plan({db, service("api", {}), cache}), {});
   EXPECT_EQ(step(result, "db", "disaster").status, Status::error);
+  EXPECT_EQ(step(result, "cache", "disaster").status, Status::skipped);
+  EXPECT_EQ(step(result, "cache", "disaster").message,
+            "not run: the disaster action of 'db' did not complete");
+  EXPECT_EQ(step(result, "cache", "disaster").blocked_by, "db");
   EXPECT_EQ(step(result, "api", "failover").message,
             "not run: the disaster action of 'db' did not complete");
   EXPECT_EQ(result.status, Status::error);
@@ -257,6 +263,8 @@ TEST(FailoverDrillTest, RtoObjectiveMissedIsAFailure) {
   EXPECT_EQ(result.status, Status::failed);
 }
 
+// Loading rejects this plan (ServiceConfigTest.RpoWithoutMarkerIsRejectedAtTheKey);
+// built by hand, the unjudged objective is an error, never a pass.
 TEST(FailoverDrillTest, RpoWithoutMarkerIsNotMeasured) {
   auto db = service("db", {});
   db.rpo = 1min;
@@ -264,9 +272,24 @@ TEST(FailoverDrillTest, RpoWithoutMarkerIsNotMeasured) {
   const auto& objectives = named(result, "db").objectives;
   ASSERT_EQ(objectives.size(), 2u);
   EXPECT_EQ(objectives[1].name, "rpo");
-  EXPECT_EQ(objectives[1].status, Status::skipped);
-  EXPECT_EQ(objectives[1].message, "not measured: the service has no [service.marker] writer");
-  EXPECT_EQ(result.status, Status::passed);
+  EXPECT_EQ(objectives[1].status, Status::error);
+  EXPECT_EQ(objectives[1].message, "rpo set but not measured: no [service.marker]");
+  EXPECT_EQ(result.status, Status::error);
+}
+
+TEST(FailoverDrillTest, NeverHealthyMissesItsRto) {
+  auto db = service("db", {});
+  db.health.command = {"false"};
+  db.health.interval = 50ms;
+  db.timeout = 300ms;
+  db.rto = 1min;
+  auto result = run_failover_drill(make_plan({db}, false), {});
+  const auto& rto = named(result, "db").objectives.front();
+  EXPECT_EQ(rto.name, "rto");
+  EXPECT_EQ(rto.status, Status::failed);
+  EXPECT_FALSE(rto.achieved);
+  EXPECT_EQ(rto.message, "not healthy within 300ms of the failover; objective 1m");
+  EXPECT_EQ(result.status, Status::failed);
 }
 
 }  // namespace

@@ -3,7 +3,10 @@
 #include <fmt/format.h>
 #include <libpq-fe.h>
 
+#include <poll.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <vector>
 
@@ -30,18 +33,40 @@ std::string timeout_seconds(Millis t) {
   return std::to_string(std::max<long long>(2, (t.count() + 999) / 1000));
 }
 
+// The connection parameters for PQconnectdbParams / PQconnectStartParams;
+// the strings live as long as the object.
+struct ConnParams {
+  std::string port, timeout, opts, dbname;
+  std::vector<const char*> keys, values;
+  int expand = 0;
+};
+
+void fill_params(const ConnectOptions& o, bool read_only, ConnParams& p);
+
 ConnPtr open(const ConnectOptions& o, bool read_only) {
-  std::string port = std::to_string(o.port);
-  std::string timeout = timeout_seconds(o.connect_timeout);
+  ConnParams p;
+  fill_params(o, read_only, p);
+  return ConnPtr(PQconnectdbParams(p.keys.data(), p.values.data(), p.expand));
+}
+
+void fill_params(const ConnectOptions& o, bool read_only, ConnParams& p) {
+  std::string& port = p.port;
+  std::string& timeout = p.timeout;
+  std::string& opts = p.opts;
+  std::string& dbname = p.dbname;
+  std::vector<const char*>& keys = p.keys;
+  std::vector<const char*>& values = p.values;
+  p.expand = o.conninfo.empty() ? 0 : 1;
+  port = std::to_string(o.port);
+  timeout = timeout_seconds(o.connect_timeout);
   // Settings that make text output canonical (docs/snapshot.md): the same
   // value always prints the same way, whatever the server's defaults.
-  std::string opts = fmt::format(
+  opts = fmt::format(
       "-c statement_timeout={} -c TimeZone=UTC -c DateStyle=ISO,YMD -c IntervalStyle=postgres "
       "-c extra_float_digits=3 -c bytea_output=hex",
       o.statement_timeout.count());
   if (read_only) opts += " -c default_transaction_read_only=on";
-  std::string dbname = o.database.empty() ? "postgres" : o.database;
-  std::vector<const char*> keys, values;
+  dbname = o.database.empty() ? "postgres" : o.database;
   auto add = [&](const char* k, const std::string& v) {
     keys.push_back(k);
     values.push_back(v.c_str());
@@ -61,7 +86,6 @@ ConnPtr open(const ConnectOptions& o, bool read_only) {
   add("client_encoding", k_utf8);
   keys.push_back(nullptr);
   values.push_back(nullptr);
-  return ConnPtr(PQconnectdbParams(keys.data(), values.data(), o.conninfo.empty() ? 0 : 1));
 }
 
 class PgEngine final : public Engine {
@@ -174,6 +198,113 @@ std::string quote_literal(std::string_view text) {
   return out + "'";
 }
 
+namespace {
+
+// Where a connection went, for messages: the socket directory, or the host
+// and port libpq took from a conninfo string (never the string itself: it
+// may hold a password).
+std::string target_of(PGconn* conn, const ConnectOptions& o) {
+  if (o.conninfo.empty() || !conn) return o.socket_dir.empty() ? "the server" : o.socket_dir;
+  const char* host = PQhost(conn);
+  const char* port = PQport(conn);
+  std::string h = host && *host ? host : "the default socket";
+  return port && *port ? fmt::format("{} port {}", h, port) : h;
+}
+
+QueryResult rows_of(PGresult* res) {
+  QueryResult out;
+  int ncols = PQnfields(res);
+  int nrows = PQntuples(res);
+  for (int c = 0; c < ncols; ++c) out.columns.emplace_back(PQfname(res, c));
+  out.rows.reserve(static_cast<std::size_t>(nrows));
+  for (int r = 0; r < nrows; ++r) {
+    Row row;
+    row.reserve(static_cast<std::size_t>(ncols));
+    for (int c = 0; c < ncols; ++c) {
+      if (PQgetisnull(res, r, c))
+        row.emplace_back(std::nullopt);
+      else
+        row.emplace_back(
+            std::string(PQgetvalue(res, r, c), static_cast<std::size_t>(PQgetlength(res, r, c))));
+    }
+    out.rows.push_back(std::move(row));
+  }
+  return out;
+}
+
+// Waits until the connection's socket is ready for `events` or the deadline
+// passes (false).
+bool wait_socket(PGconn* conn, short events, std::chrono::steady_clock::time_point deadline) {
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    deadline - std::chrono::steady_clock::now())
+                    .count();
+    if (left <= 0) return false;
+    pollfd p{PQsocket(conn), events, 0};
+    int n = ::poll(&p, 1, static_cast<int>(std::min<long long>(left, 1000)));
+    if (n > 0) return true;
+    if (n < 0 && errno != EINTR) return true;  // libpq reports the socket's error
+  }
+}
+
+}  // namespace
+
+Result<QueryResult> query_bounded(const ConnectOptions& options, std::string_view sql,
+                                  std::chrono::steady_clock::time_point deadline, bool read_only) {
+  ConnParams params;
+  fill_params(options, read_only, params);
+  ConnPtr conn(PQconnectStartParams(params.keys.data(), params.values.data(), params.expand));
+  auto timed_out = [&](const char* while_) {
+    return make_error(Errc::timeout, fmt::format("no answer from {} before the deadline ({})",
+                                                 target_of(conn.get(), options), while_));
+  };
+  auto failed = [&](const char* what) {
+    return make_error(Errc::engine, fmt::format("{} {}: {}", what, target_of(conn.get(), options),
+                                                message_of(conn.get())));
+  };
+  if (!conn || PQstatus(conn.get()) == CONNECTION_BAD) return failed("connect to");
+  PostgresPollingStatusType state = PGRES_POLLING_WRITING;
+  while (state != PGRES_POLLING_OK) {
+    if (state == PGRES_POLLING_FAILED) return failed("connect to");
+    if (!wait_socket(conn.get(), state == PGRES_POLLING_READING ? POLLIN : POLLOUT, deadline))
+      return timed_out("connecting");
+    state = PQconnectPoll(conn.get());
+  }
+  PQsetnonblocking(conn.get(), 1);
+  const std::string text(sql);
+  // read_only: the extended protocol runs exactly one statement.
+  int sent = read_only ? PQsendQueryParams(conn.get(), text.c_str(), 0, nullptr, nullptr, nullptr,
+                                           nullptr, 0)
+                       : PQsendQuery(conn.get(), text.c_str());
+  if (!sent) return failed("send the query to");
+  for (int flushed; (flushed = PQflush(conn.get())) != 0;) {
+    if (flushed < 0) return failed("send the query to");
+    if (!wait_socket(conn.get(), POLLIN | POLLOUT, deadline)) return timed_out("sending");
+    if (!PQconsumeInput(conn.get())) return failed("read from");
+  }
+  QueryResult out;
+  std::optional<Error> error;
+  for (;;) {
+    while (PQisBusy(conn.get())) {
+      if (!wait_socket(conn.get(), POLLIN, deadline)) return timed_out("waiting for the result");
+      if (!PQconsumeInput(conn.get())) return failed("read from");
+    }
+    ResultPtr res(PQgetResult(conn.get()));
+    if (!res) break;
+    auto status = PQresultStatus(res.get());
+    if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK) {
+      if (status == PGRES_TUPLES_OK || PQnfields(res.get()) > 0) out = rows_of(res.get());
+    } else if (!error) {
+      const char* code = PQresultErrorField(res.get(), PG_DIAG_SQLSTATE);
+      // 57014 query_canceled: the server-side statement_timeout fired.
+      error = Error{(code && std::strcmp(code, "57014") == 0) ? Errc::timeout : Errc::engine,
+                    std::string(trim(PQresultErrorMessage(res.get())))};
+    }
+  }
+  if (error) return Unexpected<Error>(std::move(*error));
+  return out;
+}
+
 Result<std::unique_ptr<Engine>> connect(const ConnectOptions& options) {
   ConnPtr conn = open(options, true);
   if (!conn || PQstatus(conn.get()) != CONNECTION_OK)
@@ -213,8 +344,8 @@ Ping ping(const ConnectOptions& options) {
 Result<void> execute_admin(const ConnectOptions& options, std::string_view sql) {
   ConnPtr conn = open(options, false);
   if (!conn || PQstatus(conn.get()) != CONNECTION_OK)
-    return make_error(Errc::engine,
-                      fmt::format("connect to {}: {}", options.socket_dir, message_of(conn.get())));
+    return make_error(Errc::engine, fmt::format("connect to {}: {}", target_of(conn.get(), options),
+                                                message_of(conn.get())));
   ResultPtr res(PQexec(conn.get(), std::string(sql).c_str()));
   auto status = res ? PQresultStatus(res.get()) : PGRES_FATAL_ERROR;
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)
