@@ -166,6 +166,10 @@ class Drill {
   bool provision() {
     auto& phase = begin("provision");
     say("provisioning scratch instance");
+    // A missing client library is this backup's `error`, found before any
+    // server is started or file copied (the library is loaded on first use).
+    if (auto ok = engine::client_library_ready(m_job.backup.engine); !ok)
+      return end(phase, std::move(ok));
     if (m_job.backup.engine == EngineKind::postgres) {
       const auto& bin = *m_env.pg_binaries;
       if (!bin) return end(phase, Unexpected<Error>(bin.error()));

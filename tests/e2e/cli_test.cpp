@@ -175,5 +175,50 @@ TEST_F(Cli, SnapshotRefusesAPasswordInTheConnectionString) {
   EXPECT_FALSE(fs::exists(dir() / "s.json"));
 }
 
+// A client library that cannot be loaded (lazy_library.hpp) is each affected
+// backup's `error`, found before anything is copied: the run goes on to the
+// next backup, writes its reports and leaves no temp dir. The soname is
+// overridden through the test-only DP_TEST_SQLITE_SONAME.
+TEST_F(Cli, MissingClientLibraryIsThatBackupsError) {
+  fs::path plan = write_plan(fmt::format(R"([plan]
+name = "nolib"
+
+[[backup]]
+name = "file"
+engine = "sqlite"
+path = "{0}"
+
+[[backup]]
+name = "dump"
+engine = "sqlite"
+path = "{1}"
+)",
+                                         chinook("Chinook_Sqlite.sqlite").string(),
+                                         chinook("Chinook_Sqlite.sql").string()));
+  fs::create_directory(dir() / "tmp");
+  const fs::path out = dir() / "out";
+  auto run = run_cli({"run", plan.string(), "--out", out.string()},
+                     {{"TMPDIR", (dir() / "tmp").string()},
+                      {"DP_TEST_SQLITE_SONAME", "libdp-no-such-sqlite.so.0"}});
+  EXPECT_EQ(run.exit_code, 3) << run.out << run.err;
+  ASSERT_TRUE(fs::exists(out / "report.json")) << run.err;
+  auto report = read_json(out / "report.json");
+  ASSERT_EQ(report["backups"].size(), 2U);
+  for (const auto& backup : report["backups"]) {
+    EXPECT_EQ(backup["status"], "error") << backup.dump();
+    std::string messages;
+    for (const auto& phase : backup["phases"])
+      messages +=
+          phase["status"].get<std::string>() + ": " + phase["message"].get<std::string>() + "\n";
+    EXPECT_NE(messages.find("error: cannot load libdp-no-such-sqlite.so.0 (SQLite library): "),
+              std::string::npos)
+        << messages;
+    EXPECT_NE(messages.find("hint: apt-get install libsqlite3-0"), std::string::npos) << messages;
+  }
+  EXPECT_NE(read_text(out / "junit.xml").find("<error"), std::string::npos);
+  EXPECT_TRUE(leftovers(dir() / "tmp").empty())
+      << fmt::format("{}", leftovers(dir() / "tmp").size());
+}
+
 }  // namespace
 }  // namespace dp::test

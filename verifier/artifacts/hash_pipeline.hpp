@@ -65,7 +65,18 @@ class HashPipeline {
   void deliver_ready(std::unique_lock<std::mutex>& lock, bool wait_for_one);
 
   std::filesystem::path m_root;
-  Fd m_root_fd;  // files are opened relative to it: a shorter path walk per file
+  // Files are opened relative to it (a shorter path walk per file), with
+  // O_NOFOLLOW on the last component. Opened O_PATH | O_DIRECTORY once, at
+  // construction, so a root given as a symlink is resolved once for the
+  // hashing. Known limits: the tree walk (walk_tree) still goes by m_root's
+  // path, so a root symlink retargeted during a run could make the walk and
+  // the hashing see different trees; and openat follows a symlink in an
+  // intermediate component, so a subdirectory swapped for a link between the
+  // walk and the hashing would be read through (a swap before the walk is
+  // seen as a link and never followed). Closing both needs an fd-based walk
+  // and openat2(RESOLVE_NO_SYMLINKS); backups are not expected to change
+  // while verified.
+  Fd m_root_fd;
   Algorithm m_algorithm;
   std::function<void(HashDone&&)> m_sink;
   std::size_t m_window;

@@ -8,6 +8,9 @@
 #include "verifier/engine/mysql/my_engine.hpp"
 #include "verifier/engine/postgres/pg_engine.hpp"
 #include "verifier/engine/sqlite/sqlite_engine.hpp"
+#if DP_LAZY_DB_LIBS
+#include "verifier/engine/lazy_library.hpp"
+#endif
 
 namespace dp::engine {
 
@@ -47,7 +50,25 @@ std::string quote_qualified(const Engine& engine, std::string_view dotted) {
   return out;
 }
 
+Result<void> client_library_ready(EngineKind kind) {
+#if DP_LAZY_DB_LIBS
+  switch (kind) {
+    case EngineKind::postgres:
+      return lazy::libpq().ensure_loaded();
+    case EngineKind::sqlite:
+      return lazy::libsqlite3().ensure_loaded();
+    case EngineKind::mysql:
+      return lazy::libmariadb().ensure_loaded();
+  }
+  return make_error(Errc::internal, "unknown engine kind");
+#else
+  (void)kind;  // linked at start-up: the loader already checked
+  return {};
+#endif
+}
+
 Result<std::unique_ptr<Engine>> connect(const ConnectOptions& options) {
+  if (auto ok = client_library_ready(options.kind); !ok) return Unexpected<Error>(ok.error());
   switch (options.kind) {
     case EngineKind::postgres:
       return postgres::connect(options);

@@ -95,4 +95,10 @@ struct ConnectOptions {
 // Opens a read-only session. Errc::engine when the database refuses.
 Result<std::unique_ptr<Engine>> connect(const ConnectOptions& options);
 
+// Whether the client library for `kind` is loaded (lazy_library.hpp), loading
+// it on first call. Errc::unsupported naming the library and the package to
+// install. Drills call it before starting a scratch server; every adapter
+// entry point calls it too. Thread-safe.
+Result<void> client_library_ready(EngineKind kind);
+
 }  // namespace dp::engine

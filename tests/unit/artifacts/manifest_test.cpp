@@ -251,6 +251,43 @@ TEST_F(Manifest, SymlinksAreRecordedNotFollowed) {
   EXPECT_EQ(verify().findings[0].message, "link-file: is a file, manifest says a symlink");
 }
 
+// The root is opened once and files are opened relative to it: a root
+// given as a symlink to the tree still creates and verifies, and damage
+// behind it is still found.
+TEST_F(Manifest, RootThatIsASymlinkVerifies) {
+  fs::create_directory_symlink(tree(), m_dir->path() / "root-link");
+  auto made = create_manifest(m_dir->path() / "root-link", manifest(), {});
+  ASSERT_TRUE(made) << made.error().message;
+  EXPECT_EQ(made->files, 5u);
+  auto report = verify_manifest(m_dir->path() / "root-link", manifest(), {});
+  ASSERT_TRUE(report) << report.error().message;
+  EXPECT_TRUE(report->ok());
+  EXPECT_EQ(report->files_checked, 5u);
+  write_file(tree() / "sub/deeper/c.txt", "CHARLIE\n");
+  report = verify_manifest(m_dir->path() / "root-link", manifest(), {});
+  ASSERT_TRUE(report) << report.error().message;
+  ASSERT_EQ(report->findings.size(), 1u);
+  EXPECT_EQ(report->findings[0].kind, FindingKind::changed);
+  EXPECT_EQ(report->findings[0].path, "sub/deeper/c.txt");
+}
+
+// A subdirectory swapped for a symlink to an identical copy elsewhere is a
+// link, not the directory: the file behind it is never opened through it.
+TEST_F(Manifest, SubdirectorySwappedForASymlinkIsNotFollowed) {
+  create();
+  write_file(m_dir->path() / "outside/deeper/c.txt", "charlie\n");
+  fs::remove_all(tree() / "sub/deeper");
+  fs::create_directory_symlink(m_dir->path() / "outside/deeper", tree() / "sub/deeper");
+  auto report = verify();
+  std::string all;
+  for (const auto& f : report.findings) all += f.message + "\n";
+  ASSERT_EQ(report.findings.size(), 2u) << all;
+  EXPECT_EQ(report.findings[0].kind, FindingKind::extra) << all;
+  EXPECT_EQ(report.findings[0].path, "sub/deeper") << all;
+  EXPECT_EQ(report.findings[1].kind, FindingKind::missing) << all;
+  EXPECT_EQ(report.findings[1].path, "sub/deeper/c.txt") << all;
+}
+
 TEST_F(Manifest, ManifestInsideTheTreeIsLeftOut) {
   auto made = create_manifest(tree(), tree() / "MANIFEST", {});
   ASSERT_TRUE(made) << made.error().message;

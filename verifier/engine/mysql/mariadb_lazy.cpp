@@ -2,8 +2,6 @@
 // definition per function the adapter calls, declared by mysql.h itself.
 #include <mysql.h>
 
-#include <cstdarg>
-
 #include "verifier/engine/lazy_library.hpp"
 
 #define DP_MY(fn) DP_LAZY(libmariadb, fn)
@@ -41,21 +39,7 @@ int STDCALL mysql_options(MYSQL* mysql, enum mysql_option option, const void* ar
   return DP_MY(mysql_options)(mysql, option, arg);
 }
 
-// A variadic function cannot pass its own arguments on. Every option but the
-// key/value ones takes one argument, which is what mysql_options passes (it
-// is mysql_optionsv with one argument); the two-argument options go to
-// mysql_optionsv with both.
-int mysql_optionsv(MYSQL* mysql, enum mysql_option option, ...) {
-  va_list args;
-  va_start(args, option);
-  void* first = va_arg(args, void*);
-  int rc;
-  if (option == MYSQL_OPT_CONNECT_ATTR_ADD || option == MARIADB_OPT_USERDATA) {
-    void* second = va_arg(args, void*);
-    rc = DP_MY(mysql_optionsv)(mysql, option, first, second);
-  } else {
-    rc = DP_MY(mysql_options)(mysql, option, first);
-  }
-  va_end(args);
-  return rc;
-}
+// No mysql_optionsv forwarder: a variadic function cannot pass its own
+// arguments on, and libmariadb's mysql_options calls mysql_optionsv, so a
+// forwarder exported from here could recurse. The adapter uses
+// mysql_options (one argument per option) only.

@@ -85,11 +85,11 @@ Result<ConnPtr> open(const ConnectOptions& o, bool read_only) {
   // server that hangs or dies mid-result still cannot hold us forever.
   unsigned read_timeout = seconds(o.statement_timeout) + 30;
   unsigned protocol = MYSQL_PROTOCOL_SOCKET;
-  mysql_optionsv(conn.get(), MYSQL_OPT_CONNECT_TIMEOUT, &connect_timeout);
-  mysql_optionsv(conn.get(), MYSQL_OPT_READ_TIMEOUT, &read_timeout);
-  mysql_optionsv(conn.get(), MYSQL_OPT_WRITE_TIMEOUT, &read_timeout);
-  mysql_optionsv(conn.get(), MYSQL_OPT_PROTOCOL, &protocol);
-  mysql_optionsv(conn.get(), MYSQL_SET_CHARSET_NAME, "utf8mb4");
+  mysql_options(conn.get(), MYSQL_OPT_CONNECT_TIMEOUT, &connect_timeout);
+  mysql_options(conn.get(), MYSQL_OPT_READ_TIMEOUT, &read_timeout);
+  mysql_options(conn.get(), MYSQL_OPT_WRITE_TIMEOUT, &read_timeout);
+  mysql_options(conn.get(), MYSQL_OPT_PROTOCOL, &protocol);
+  mysql_options(conn.get(), MYSQL_SET_CHARSET_NAME, "utf8mb4");
   const std::string user = o.user.empty() ? "root" : o.user;
   if (!mysql_real_connect(conn.get(), "localhost", user.c_str(), password_of(o),
                           o.database.empty() ? nullptr : o.database.c_str(), 0, o.socket.c_str(),
@@ -317,19 +317,21 @@ void append_copy_field(std::string& line, const Value& value) {
 }
 
 Result<std::unique_ptr<Engine>> connect(const ConnectOptions& options) {
+  if (auto ok = client_library_ready(EngineKind::mysql); !ok) return Unexpected<Error>(ok.error());
   auto conn = open(options, true);
   if (!conn) return Unexpected<Error>(std::move(conn).error());
   return std::unique_ptr<Engine>(std::make_unique<MyEngine>(std::move(*conn)));
 }
 
 Result<void> ping(const ConnectOptions& options) {
+  if (auto ok = client_library_ready(EngineKind::mysql); !ok) return Unexpected<Error>(ok.error());
   if (!library_ready()) return make_error(Errc::io, "mysql_library_init failed");
   ConnPtr conn(mysql_init(nullptr));
   if (!conn) return make_error(Errc::io, "mysql_init: out of memory");
   unsigned timeout = seconds(options.connect_timeout);
   unsigned protocol = MYSQL_PROTOCOL_SOCKET;
-  mysql_optionsv(conn.get(), MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
-  mysql_optionsv(conn.get(), MYSQL_OPT_PROTOCOL, &protocol);
+  mysql_options(conn.get(), MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
+  mysql_options(conn.get(), MYSQL_OPT_PROTOCOL, &protocol);
   const std::string user = options.user.empty() ? "root" : options.user;
   if (mysql_real_connect(conn.get(), "localhost", user.c_str(), password_of(options), nullptr, 0,
                          options.socket.c_str(), 0))
@@ -342,6 +344,7 @@ Result<void> ping(const ConnectOptions& options) {
 }
 
 Result<void> execute_admin(const ConnectOptions& options, std::string_view sql) {
+  if (auto ok = client_library_ready(EngineKind::mysql); !ok) return ok;
   auto conn = open(options, false);
   if (!conn) return Unexpected<Error>(std::move(conn).error());
   if (!exec(conn->get(), sql)) return make_error(Errc::engine, message_of(conn->get()));

@@ -306,6 +306,8 @@ Result<QueryResult> query_bounded(const ConnectOptions& options, std::string_vie
 }
 
 Result<std::unique_ptr<Engine>> connect(const ConnectOptions& options) {
+  if (auto ok = client_library_ready(EngineKind::postgres); !ok)
+    return Unexpected<Error>(ok.error());
   ConnPtr conn = open(options, true);
   if (!conn || PQstatus(conn.get()) != CONNECTION_OK)
     return make_error(
@@ -319,6 +321,9 @@ Result<std::unique_ptr<Engine>> connect(const ConnectOptions& options) {
 }
 
 Ping ping(const ConnectOptions& options) {
+  // No libpq: no attempt can be made (drills check the library before they
+  // start a server, so this only stops a caller that did not).
+  if (auto ok = client_library_ready(EngineKind::postgres); !ok) return Ping::bad_options;
   std::string port = std::to_string(options.port);
   std::string timeout = timeout_seconds(options.connect_timeout);
   const char* keys[] = {"host", "port", "user", "dbname", "connect_timeout", nullptr};
@@ -342,6 +347,7 @@ Ping ping(const ConnectOptions& options) {
 }
 
 Result<void> execute_admin(const ConnectOptions& options, std::string_view sql) {
+  if (auto ok = client_library_ready(EngineKind::postgres); !ok) return ok;
   ConnPtr conn = open(options, false);
   if (!conn || PQstatus(conn.get()) != CONNECTION_OK)
     return make_error(Errc::engine, fmt::format("connect to {}: {}", target_of(conn.get(), options),

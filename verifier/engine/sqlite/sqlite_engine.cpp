@@ -205,6 +205,7 @@ bool is_sqlite_database(const std::filesystem::path& file) {
 }
 
 Result<std::unique_ptr<Engine>> open_read_only(const ConnectOptions& options) {
+  if (auto ok = client_library_ready(EngineKind::sqlite); !ok) return Unexpected<Error>(ok.error());
   sqlite3* raw = nullptr;
   int rc = sqlite3_open_v2(options.database.c_str(), &raw,
                            SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
@@ -219,6 +220,7 @@ Result<std::unique_ptr<Engine>> open_read_only(const ConnectOptions& options) {
 
 Result<void> load_sql_dump(const std::filesystem::path& dump,
                            const std::filesystem::path& db_file) {
+  if (auto ok = client_library_ready(EngineKind::sqlite); !ok) return ok;
   auto text = read_maybe_gzip(dump);
   if (!text) return Unexpected<Error>(std::move(text).error());
   sqlite3* raw = nullptr;
@@ -279,6 +281,7 @@ Result<void> load_sql_dump(const std::filesystem::path& dump,
 }
 
 Result<void> copy_database(const std::filesystem::path& source, const std::filesystem::path& dest) {
+  if (auto ok = client_library_ready(EngineKind::sqlite); !ok) return Unexpected<Error>(ok.error());
   if (!is_sqlite_database(source))
     return make_error(Errc::invalid_input,
                       fmt::format("{} is not an SQLite 3 database (bad header)", source.string()));
