@@ -22,7 +22,8 @@ with tarfile.open(src) as inp:
 drop = "{}"
 with tarfile.open(src, "w", format=tarfile.GNU_FORMAT) as out:
     for m, data in members:
-        if drop and (m.name == drop or m.name.startswith(drop + "/")):
+        name = m.name[2:] if m.name.startswith("./") else m.name  # pg_basebackup writes "./pg_wal/..."
+        if drop and (name == drop or name.startswith(drop + "/")):
             continue
         out.addfile(m, io.BytesIO(data) if data is not None else None)
 {}
