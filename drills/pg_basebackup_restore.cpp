@@ -15,6 +15,7 @@
 #include "drills/file_tree.hpp"
 #include "drills/pg_basebackup.hpp"
 #include "drills/restore.hpp"
+#include "verifier/core/signals.hpp"
 #include "verifier/core/text.hpp"
 #include "verifier/engine/postgres/pg_engine.hpp"
 
@@ -40,10 +41,14 @@ Result<void> check_major(const fs::path& data_dir, const fs::path& backup, const
 Result<void> untar(const fs::path& archive, const fs::path& into, const fs::path& log,
                    Deadline deadline) {
   SpawnOptions tar;
-  // GNU tar reads gzip by itself; --no-same-owner: the copy is handed to the
-  // server user afterwards. It strips leading '/' and refuses '..' members.
-  tar.argv = {"tar",         "--extract",  "--no-same-owner", "--file", archive.string(),
-              "--directory", into.string()};
+  // GNU tar reads gzip by itself; --no-same-owner and --no-same-permissions:
+  // the copy is handed to the server user afterwards and gets no setuid or
+  // world-writable bits from the archive. It strips leading '/', refuses '..'
+  // members and defers symlinks pointing outside until the end, so no member
+  // of the same archive is written through one; check_extracted() then
+  // refuses whatever is not a regular file or a directory.
+  tar.argv = {"tar",    "--extract",      "--no-same-owner", "--no-same-permissions",
+              "--file", archive.string(), "--directory",     into.string()};
   tar.out = Redirect::null();
   tar.err = Redirect::to_file(log);
   auto child = ChildProcess::spawn(std::move(tar));
@@ -54,6 +59,56 @@ Result<void> untar(const fs::path& archive, const fs::path& into, const fs::path
     return make_error(Errc::process_failed,
                       fmt::format("tar --extract --file {} failed ({}): {}", archive.string(),
                                   status->describe(), tail_lines(read_file_tail(log, 4096), 3)));
+  return {};
+}
+
+const char* type_name(fs::file_type type) {
+  switch (type) {
+    case fs::file_type::symlink:
+      return "a symbolic link";
+    case fs::file_type::block:
+      return "a block device";
+    case fs::file_type::character:
+      return "a character device";
+    case fs::file_type::fifo:
+      return "a FIFO";
+    case fs::file_type::socket:
+      return "a socket";
+    default:
+      return "not a regular file or directory";
+  }
+}
+
+// What tar extracted, before anything reads or hashes it: only regular files
+// and directories. A symlink would make the manifest phase hash (and the
+// server write) files outside the copy -- pg_wal -> /etc would even send the
+// next archive's members there -- and a device node or FIFO is never part
+// of a data directory.
+Result<void> check_extracted(const fs::path& root, const fs::path& data, const fs::path& archive) {
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(root, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (interrupted())
+      return make_error(Errc::interrupted,
+                        fmt::format("interrupted while checking {}", archive.string()));
+    auto st = it->symlink_status(ec);
+    if (ec) break;
+    if (st.type() == fs::file_type::regular || st.type() == fs::file_type::directory) continue;
+    const fs::path rel = it->path().lexically_relative(data);
+    if (st.type() == fs::file_type::symlink && rel.parent_path() == "pg_tblspc")
+      return make_error(Errc::unsupported,
+                        fmt::format("{}: has tablespace {}; base backups with tablespaces are not "
+                                    "restored yet",
+                                    archive.string(), rel.filename().string()));
+    std::string what = type_name(st.type());
+    if (st.type() == fs::file_type::symlink)
+      what += fmt::format(" to {}", fs::read_symlink(it->path(), ec).string());
+    return make_error(Errc::invalid_input,
+                      fmt::format("{}: member {} is {}; drillproof restores only regular files "
+                                  "and directories from a base backup",
+                                  archive.string(), escape_control(rel.string()), what));
+  }
+  if (ec) return make_error(Errc::io, fmt::format("walk {}: {}", root.string(), ec.message()));
   return {};
 }
 
@@ -175,11 +230,22 @@ Result<void> stage_basebackup(const BaseBackupLayout& layout, const fs::path& da
   fs::create_directory(data, ec);
   if (ec) return make_error(Errc::io, fmt::format("create {}: {}", data.string(), ec.message()));
   if (auto ok = untar(layout.base_tar, data, log, deadline); !ok) return ok;
+  if (auto ok = check_extracted(data, data, layout.base_tar); !ok) return ok;
   if (layout.wal_tar.empty()) return {};
-  fs::create_directories(data / "pg_wal", ec);
-  if (ec)
-    return make_error(Errc::io, fmt::format("create {}/pg_wal: {}", data.string(), ec.message()));
-  return untar(layout.wal_tar, data / "pg_wal", log, deadline);
+  // pg_wal.tar goes into pg_wal: it must be a directory of the copy (or
+  // absent), never something base.tar made that leads elsewhere.
+  const fs::path wal = data / "pg_wal";
+  auto st = fs::symlink_status(wal, ec);
+  if (ec && st.type() != fs::file_type::not_found)
+    return make_error(Errc::io, fmt::format("{}: {}", wal.string(), ec.message()));
+  if (st.type() != fs::file_type::not_found && st.type() != fs::file_type::directory)
+    return make_error(Errc::invalid_input,
+                      fmt::format("{}: pg_wal is not a directory; refusing to extract {} into it",
+                                  layout.base_tar.string(), layout.wal_tar.string()));
+  fs::create_directory(wal, ec);
+  if (ec) return make_error(Errc::io, fmt::format("create {}: {}", wal.string(), ec.message()));
+  if (auto ok = untar(layout.wal_tar, wal, log, deadline); !ok) return ok;
+  return check_extracted(wal, data, layout.wal_tar);
 }
 
 RestoreRun restore_pg_basebackup(PgScratch& scratch, const plan::BackupJob& job,

@@ -41,7 +41,9 @@ class Drill {
     bool intact = manifest();
     bool provisioned = intact && provision();
     if (!intact)
-      skip("restore", "skipped: the backup's files do not match its manifest");
+      skip("restore", m_result.phases.back().status == Status::error
+                          ? "skipped: the backup's manifest could not be verified"
+                          : "skipped: the manifest phase failed; the backup is not restored");
     else if (!provisioned)
       skip("restore", "skipped: no scratch instance to restore into");
     bool restored = provisioned && restore();
@@ -130,9 +132,31 @@ class Drill {
     return data;
   }
 
+  // A base backup's manifest is part of the backup: one that cannot be
+  // parsed (truncated, edited) is damage, a failed phase, not an error.
+  bool fail(reports::PhaseResult& phase, const fs::path& manifest, const std::string& finding,
+            const char* kind) {
+    phase.duration = since(m_phase_start);
+    phase.status = Status::failed;
+    phase.message = fmt::format("1 finding against {}\n{}: {}", manifest.string(), kind, finding);
+    say(fmt::format("manifest failed: {}", finding.substr(0, finding.find('\n'))));
+    return false;
+  }
+
   bool manifest() {
     auto picked = pick_manifest();
-    if (picked && picked->first.empty()) return true;
+    if (picked && picked->first.empty()) {
+      if (!basebackup() || !m_job.backup.verify_manifest) return true;
+      // verify_manifest is on, yet there is nothing to verify: say so.
+      auto& phase = begin("manifest");
+      phase.duration = since(m_phase_start);
+      phase.status = Status::failed;
+      phase.message =
+          "base backup has no backup_manifest (made with --no-manifest, or it was removed); set "
+          "verify_manifest = false to drill it unverified";
+      say("manifest failed: base backup has no backup_manifest");
+      return false;
+    }
     auto& phase = begin("manifest");
     if (!picked) return end(phase, Unexpected<Error>(std::move(picked).error()));
     const auto& [manifest, pg] = *picked;
@@ -141,6 +165,8 @@ class Drill {
     if (!root) return end(phase, Unexpected<Error>(std::move(root).error()));
     auto report = pg ? artifacts::verify_pg_manifest(*root, manifest, {})
                      : artifacts::verify_manifest(*root, manifest, {});
+    if (!report && pg && report.error().code == Errc::invalid_input)
+      return fail(phase, manifest, report.error().message, "manifest_digest");
     if (!report) return end(phase, Unexpected<Error>(std::move(report).error()));
     phase.duration = since(m_phase_start);
     if (report->ok()) {

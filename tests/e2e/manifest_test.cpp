@@ -136,5 +136,24 @@ TEST_F(ManifestCli, BackupManifestIsRecognised) {
                 ": could not parse backup manifest: Files[0] (\"a.txt\"): missing size\n");
 }
 
+// A tar-format base backup's backup_manifest describes the archives'
+// contents: a usage error (exit 2) with a hint, not every file "missing".
+TEST_F(ManifestCli, TarFormatBaseBackupIsAUsageErrorWithAHint) {
+  fs::path backup = m_dir->path() / "tarbackup";
+  fs::create_directories(backup);
+  write_text(backup / "base.tar", "archive");
+  write_text(backup / "pg_wal.tar", "archive");
+  write_text(backup / "backup_manifest", "{ \"PostgreSQL-Backup-Manifest-Version\": 1 }\n");
+  auto run =
+      run_cli({"manifest", "verify", backup.string(), (backup / "backup_manifest").string()});
+  EXPECT_EQ(run.exit_code, 2) << run.out << run.err;
+  EXPECT_NE(run.err.find(backup.string() + ": a tar-format base backup (base.tar)"),
+            std::string::npos)
+      << run.err;
+  EXPECT_NE(run.err.find("hint: `drillproof run` verifies a tar base backup on an extracted copy"),
+            std::string::npos)
+      << run.err;
+}
+
 }  // namespace
 }  // namespace dp::test

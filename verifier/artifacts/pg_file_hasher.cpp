@@ -14,6 +14,7 @@
 #include "verifier/artifacts/crc32c.hpp"
 #include "verifier/artifacts/hash_pipeline.hpp"
 #include "verifier/core/fd.hpp"
+#include "verifier/core/signals.hpp"
 
 namespace dp::artifacts {
 namespace {
@@ -54,6 +55,10 @@ PieceResult run_piece(const PgHashTask& task, const Piece& piece,
   std::uint32_t crc = 0;
   std::uint64_t pos = piece.offset;
   for (;;) {
+    if (interrupted()) {
+      out.error = Error{Errc::interrupted, fmt::format("{}: interrupted", task.file.string())};
+      return out;
+    }
     std::size_t want = k_block;
     if (!piece.last) {
       std::uint64_t left = piece.offset + piece.length - pos;
@@ -118,6 +123,9 @@ std::vector<PgHashResult> hash_pg_files(const std::vector<PgHashTask>& tasks, un
   auto work = [&](bool report) {
     std::vector<unsigned char> buffer(k_block);
     for (;;) {
+      // SIGINT/SIGTERM: stop handing out pieces; the caller sees
+      // interrupted() and discards the results.
+      if (interrupted()) return;
       std::size_t i = next.fetch_add(1, std::memory_order_relaxed);
       if (i >= pieces.size()) return;
       done[i] = run_piece(tasks[pieces[i].task], pieces[i], buffer);

@@ -29,7 +29,9 @@ struct PgHashResult {
 };
 
 // One result per task, in the tasks' order. `progress` runs on the calling
-// thread with files completed and bytes read so far.
+// thread with files completed and bytes read so far. After SIGINT/SIGTERM
+// (dp::interrupted()) it stops early and the results mean nothing: the
+// caller checks interrupted() and returns Errc::interrupted.
 std::vector<PgHashResult> hash_pg_files(const std::vector<PgHashTask>& tasks, unsigned threads,
                                         const Progress& progress);
 

@@ -17,6 +17,8 @@
 #include "verifier/artifacts/pg_wal.hpp"
 #include "verifier/artifacts/tree_walk.hpp"
 #include "verifier/core/fd.hpp"
+#include "verifier/core/signals.hpp"
+#include "verifier/core/text.hpp"
 
 namespace fs = std::filesystem;
 
@@ -52,15 +54,20 @@ class Walker {
 
   std::vector<DiskFile> files;
 
-  Result<void> walk(const std::string& rel_dir, int depth) {
+  Result<void> walk(const std::string& rel_dir) {
     fs::path dir = rel_dir.empty() ? m_root : m_root / rel_dir;
     std::error_code ec;
+    if (rel_dir.empty()) {
+      struct stat st {};
+      if (::stat(dir.c_str(), &st) == 0) m_seen.insert({st.st_dev, st.st_ino});
+    }
     fs::directory_iterator it(dir, ec);
     if (ec) {
       if (rel_dir.empty())
         return make_error(Errc::io, fmt::format("{}: cannot list: {}", dir.string(), ec.message()));
-      m_findings.push_back({FindingKind::unreadable, rel_dir,
-                            fmt::format("{}: cannot list directory: {}", rel_dir, ec.message())});
+      m_findings.push_back(
+          {FindingKind::unreadable, rel_dir,
+           fmt::format("{}: cannot list directory: {}", escape_control(rel_dir), ec.message())});
       return {};
     }
     std::vector<std::string> names;
@@ -68,24 +75,35 @@ class Walker {
       if (ec) break;
       names.push_back(it->path().filename().string());
     }
+    if (ec) {
+      std::string shown = rel_dir.empty() ? std::string(".") : escape_control(rel_dir);
+      m_findings.push_back({FindingKind::unreadable, rel_dir.empty() ? "." : rel_dir,
+                            fmt::format("{}: cannot list directory: {}", shown, ec.message())});
+    }
     for (auto& name : names) {
+      if (interrupted())
+        return make_error(Errc::interrupted,
+                          fmt::format("interrupted while walking {}", m_root.string()));
       std::string rel = rel_dir.empty() ? name : rel_dir + "/" + name;
       if (ignored(rel)) continue;
       struct stat st {};
       if (::stat((m_root / rel).c_str(), &st) != 0) {
-        m_findings.push_back({FindingKind::unreadable, rel,
-                              fmt::format("{}: cannot stat: {}", rel, std::strerror(errno))});
+        m_findings.push_back(
+            {FindingKind::unreadable, rel,
+             fmt::format("{}: cannot stat: {}", escape_control(rel), std::strerror(errno))});
         continue;
       }
       if (S_ISDIR(st.st_mode)) {
-        // A symlink loop would otherwise never end; PostgreSQL has none this deep.
-        if (depth > 64) {
-          m_findings.push_back(
-              {FindingKind::unreadable, rel,
-               fmt::format("{}: directories nested too deep (a symlink loop?)", rel)});
+        // Each directory once: symlinks back up the tree (a -> ., b -> .)
+        // would otherwise be walked 2^depth times.
+        if (!m_seen.insert({st.st_dev, st.st_ino}).second) {
+          m_findings.push_back({FindingKind::unreadable, rel,
+                                fmt::format("{}: directory already walked by another path (a "
+                                            "symbolic link loop?)",
+                                            escape_control(rel))});
           continue;
         }
-        DP_TRY_VOID(walk(rel, depth + 1));
+        DP_TRY_VOID(walk(rel));
       } else if (S_ISREG(st.st_mode)) {
         files.push_back({std::move(rel), static_cast<std::uint64_t>(st.st_size)});
       } else {
@@ -101,6 +119,7 @@ class Walker {
   fs::path m_root;
   std::vector<ManifestFinding>& m_findings;
   std::vector<std::string> m_non_regular;
+  std::set<std::pair<dev_t, ino_t>> m_seen;
 };
 
 std::string algorithm_label(const PgManifest& manifest) {
@@ -153,6 +172,17 @@ Result<VerifyReport> verify_pg_manifest(const fs::path& root, const fs::path& ma
   std::error_code ec;
   if (!fs::is_directory(root, ec))
     return make_error(Errc::invalid_input, fmt::format("{}: not a directory", root.string()));
+  // A tar-format base backup's manifest lists the files inside base.tar.
+  for (const char* tar : {"base.tar", "base.tar.gz", "base.tar.lz4", "base.tar.zst"})
+    if (fs::exists(root / tar, ec) && !fs::exists(root / "PG_VERSION", ec))
+      return make_error(
+          Errc::invalid_input,
+          fmt::format("{}: a tar-format base backup ({}); its backup_manifest describes the "
+                      "files inside the archives, and only a plain-format directory is verified "
+                      "here\nhint: `drillproof run` verifies a tar base backup on an extracted "
+                      "copy; or extract {} (and pg_wal.tar into pg_wal/) to a directory and "
+                      "verify that",
+                      root.string(), tar, tar));
   auto manifest = read_pg_manifest(manifest_file);
   if (!manifest) return Unexpected<Error>(std::move(manifest).error());
 
@@ -165,7 +195,7 @@ Result<VerifyReport> verify_pg_manifest(const fs::path& root, const fs::path& ma
   };
 
   Walker walker(root, findings);
-  DP_TRY_VOID(walker.walk("", 0));
+  DP_TRY_VOID(walker.walk(""));
 
   std::unordered_map<std::string_view, std::size_t> index;
   index.reserve(manifest->files.size());
@@ -177,7 +207,7 @@ Result<VerifyReport> verify_pg_manifest(const fs::path& root, const fs::path& ma
     auto it = index.find(rel);
     if (it != index.end()) matched[it->second] = true;
     add(it == index.end() ? FindingKind::extra : FindingKind::changed, rel,
-        fmt::format("{}: not a regular file or directory", rel));
+        fmt::format("{}: not a regular file or directory", escape_control(rel)));
   }
   std::vector<PgHashTask> tasks;
   std::vector<std::size_t> task_file;  // manifest index of each task
@@ -185,21 +215,22 @@ Result<VerifyReport> verify_pg_manifest(const fs::path& root, const fs::path& ma
     auto it = index.find(disk.rel);
     if (it == index.end()) {
       add(FindingKind::extra, disk.rel,
-          fmt::format("{}: not in the manifest ({} bytes)", disk.rel, disk.size));
+          fmt::format("{}: not in the manifest ({} bytes)", escape_control(disk.rel), disk.size));
       continue;
     }
     const auto& m = manifest->files[it->second];
     matched[it->second] = true;
     if (disk.size != m.size) {
       add(FindingKind::resized, disk.rel,
-          fmt::format("{}: {} bytes, manifest says {}", disk.rel, disk.size, m.size));
+          fmt::format("{}: {} bytes, manifest says {}", escape_control(disk.rel), disk.size,
+                      m.size));
       continue;
     }
     if (manifest->version >= 2 && manifest->system_identifier && disk.rel == "global/pg_control") {
       auto id = control_system_identifier(root / disk.rel);
       if (id && *id != *manifest->system_identifier)
         add(FindingKind::changed, disk.rel,
-            fmt::format("{}: system identifier {}, manifest says {}", disk.rel, *id,
+            fmt::format("{}: system identifier {}, manifest says {}", escape_control(disk.rel), *id,
                         *manifest->system_identifier));
     }
     if (m.type == PgChecksumType::none) {
@@ -213,9 +244,13 @@ Result<VerifyReport> verify_pg_manifest(const fs::path& root, const fs::path& ma
   for (std::size_t i = 0; i < matched.size(); ++i)
     if (!matched[i] && !ignored(manifest->files[i].path))
       add(FindingKind::missing, manifest->files[i].path,
-          fmt::format("{}: in the manifest, not in the tree", manifest->files[i].path));
+          fmt::format("{}: in the manifest, not in the tree",
+                      escape_control(manifest->files[i].path)));
 
   auto hashed = hash_pg_files(tasks, options.threads, options.progress);
+  if (interrupted())
+    return make_error(Errc::interrupted,
+                      fmt::format("interrupted while verifying {}", root.string()));
   for (std::size_t k = 0; k < tasks.size(); ++k) {
     const auto& m = manifest->files[task_file[k]];
     auto& r = hashed[k];
@@ -223,11 +258,13 @@ Result<VerifyReport> verify_pg_manifest(const fs::path& root, const fs::path& ma
       add(FindingKind::unreadable, m.path, r.error->message);
     else if (r.bytes_read != m.size)  // changed between the stat and the read
       add(FindingKind::resized, m.path,
-          fmt::format("{}: {} bytes, manifest says {}", m.path, r.bytes_read, m.size));
+          fmt::format("{}: {} bytes, manifest says {}", escape_control(m.path), r.bytes_read,
+                      m.size));
     else if (r.checksum != m.checksum)
       add(FindingKind::changed, m.path,
-          fmt::format("{}: {} {}, manifest says {}", m.path, pg_checksum_type_name(m.type),
-                      bytes_to_hex(r.checksum), bytes_to_hex(m.checksum)));
+          fmt::format("{}: {} {}, manifest says {}", escape_control(m.path),
+                      pg_checksum_type_name(m.type), bytes_to_hex(r.checksum),
+                      bytes_to_hex(m.checksum)));
     else {
       ++report.files_checked;
       report.bytes_checked += m.size;

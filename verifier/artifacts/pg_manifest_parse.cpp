@@ -248,6 +248,8 @@ class Handler : public nlohmann::json_sax<json> {
         m_state = State::wal_range_field;
         return true;
       case State::manifest_checksum_value:
+        // PostgreSQL wants 64 hex digits; "" is not "no checksum".
+        if (token.empty()) return fail("invalid manifest checksum: \"\"");
         m_out.recorded_checksum = std::move(token);
         m_state = State::toplevel_end;
         return true;

@@ -76,6 +76,33 @@ std::string wal_file_name(std::uint32_t timeline, std::uint64_t segno, std::uint
                      static_cast<std::uint32_t>(segno % per_id));
 }
 
+namespace {
+
+// The segment numbers of `timeline` in [first, last] that pg_wal/ holds,
+// sorted: the walk below is bounded by the directory, not by the range, so
+// a crafted End-LSN cannot make it take 2^40 steps.
+std::vector<std::uint64_t> present_segments(const fs::path& wal_dir, std::uint32_t timeline,
+                                            std::uint64_t first, std::uint64_t last,
+                                            std::uint64_t seg_size) {
+  std::vector<std::uint64_t> out;
+  const std::uint64_t per_id = 0x100000000ull / seg_size;
+  std::error_code ec;
+  for (fs::directory_iterator it(wal_dir, ec), end; !ec && it != end; it.increment(ec)) {
+    std::string name = it->path().filename().string();
+    if (!is_segment_name(name)) continue;
+    auto hex = [&](std::size_t at) {
+      return static_cast<std::uint64_t>(std::stoull(name.substr(at, 8), nullptr, 16));
+    };
+    if (hex(0) != timeline || hex(16) >= per_id) continue;
+    std::uint64_t segno = hex(8) * per_id + hex(16);
+    if (segno >= first && segno <= last) out.push_back(segno);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace
+
 std::vector<ManifestFinding> check_pg_wal(const fs::path& root,
                                           const std::vector<PgWalRange>& ranges) {
   std::vector<ManifestFinding> out;
@@ -88,14 +115,32 @@ std::vector<ManifestFinding> check_pg_wal(const fs::path& root,
     std::uint64_t last = (r.end_lsn > r.start_lsn ? r.end_lsn - 1 : r.start_lsn) / seg_size;
     std::string range = fmt::format("WAL range {}-{} on timeline {}", format_lsn(r.start_lsn),
                                     format_lsn(r.end_lsn), r.timeline);
-    for (std::uint64_t segno = first; segno <= last; ++segno) {
-      std::string rel = "pg_wal/" + wal_file_name(r.timeline, segno, seg_size);
+    auto name = [&](std::uint64_t segno) {
+      return "pg_wal/" + wal_file_name(r.timeline, segno, seg_size);
+    };
+    // Missing segments [from, to], one finding per run of them.
+    auto missing = [&](std::uint64_t from, std::uint64_t to) {
+      if (from > to) return;
+      std::string rel = name(from);
+      if (from == to)
+        out.push_back(ManifestFinding{FindingKind::wal, rel,
+                                      fmt::format("{}: needed for {}: missing", rel, range)});
+      else
+        out.push_back(ManifestFinding{FindingKind::wal, rel,
+                                      fmt::format("{} .. {}: needed for {}: {} segments missing",
+                                                  rel, name(to), range, to - from + 1)});
+    };
+    std::uint64_t expect = first;
+    for (std::uint64_t segno : present_segments(wal_dir, r.timeline, first, last, seg_size)) {
+      if (segno > expect) missing(expect, segno - 1);
+      expect = segno + 1;
+      std::string rel = name(segno);
       fs::path file = root / rel;
       std::error_code ec;
       auto size = fs::file_size(file, ec);  // follows a symlinked pg_wal
       std::string problem;
       if (ec) {
-        problem = "missing";
+        problem = ec.message();
       } else if (size != seg_size) {
         problem = fmt::format("{} bytes, a segment is {}", size, seg_size);
       } else {
@@ -111,6 +156,7 @@ std::vector<ManifestFinding> check_pg_wal(const fs::path& root,
         out.push_back(ManifestFinding{FindingKind::wal, rel,
                                       fmt::format("{}: needed for {}: {}", rel, range, problem)});
     }
+    if (expect <= last) missing(expect, last);
   }
   return out;
 }

@@ -15,7 +15,10 @@ namespace dp::artifacts {
 
 // The segment size comes from the long page header of the first segment
 // file found in pg_wal/ (as pg_waldump finds it); 16 MiB if there is none.
-// One FindingKind::wal per segment that is missing or wrong.
+// One FindingKind::wal per segment that is wrong, and one per run of
+// consecutive missing segments ("pg_wal/X .. pg_wal/Y: ...: N segments
+// missing"); the work is bounded by pg_wal/'s listing, not by the range, so
+// a crafted End-LSN costs nothing.
 std::vector<ManifestFinding> check_pg_wal(const std::filesystem::path& root,
                                           const std::vector<PgWalRange>& ranges);
 

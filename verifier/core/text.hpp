@@ -34,4 +34,9 @@ std::string host_name();
 // PGPASSWORD or ~/.pgpass, never in a plan or on a command line.
 bool conninfo_has_password(std::string_view conninfo);
 
+// `s` with control characters (below 0x20, and 0x7f) and '\\' written as
+// C escapes ("\\n", "\\x1b"), for file names from a backup shown in a
+// terminal or a report: a name cannot forge a line or a terminal sequence.
+std::string escape_control(std::string_view s);
+
 }  // namespace dp

@@ -2,7 +2,7 @@
 // for each malformed case) and verification of temporary trees: a clean
 // pass, and one damaged copy per finding, each asserting the exact finding.
 // Real pg_basebackup directories are compared with pg_verifybackup in
-// tests/integration/pg_basebackup_manifest_test.cpp.
+// tests/integration/pg_manifest_test.cpp.
 #include "verifier/artifacts/pg_manifest.hpp"
 
 #include <gtest/gtest.h>
