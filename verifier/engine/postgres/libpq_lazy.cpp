@@ -66,3 +66,23 @@ PGTransactionStatusType PQtransactionStatus(const PGconn* conn) {
   return DP_PQ(PQtransactionStatus)(conn);
 }
 int PQlibVersion(void) { return DP_PQ(PQlibVersion)(); }
+// Bounded queries (query_bounded: probes and RPO markers).
+PGconn* PQconnectStartParams(const char* const* keywords, const char* const* values,
+                             int expand_dbname) {
+  return DP_PQ(PQconnectStartParams)(keywords, values, expand_dbname);
+}
+PostgresPollingStatusType PQconnectPoll(PGconn* conn) { return DP_PQ(PQconnectPoll)(conn); }
+int PQconsumeInput(PGconn* conn) { return DP_PQ(PQconsumeInput)(conn); }
+int PQflush(PGconn* conn) { return DP_PQ(PQflush)(conn); }
+char* PQhost(const PGconn* conn) { return DP_PQ(PQhost)(conn); }
+char* PQport(const PGconn* conn) { return DP_PQ(PQport)(conn); }
+int PQisBusy(PGconn* conn) { return DP_PQ(PQisBusy)(conn); }
+int PQsendQuery(PGconn* conn, const char* query) { return DP_PQ(PQsendQuery)(conn, query); }
+int PQsendQueryParams(PGconn* conn, const char* command, int nParams, const Oid* paramTypes,
+                      const char* const* paramValues, const int* paramLengths,
+                      const int* paramFormats, int resultFormat) {
+  return DP_PQ(PQsendQueryParams)(conn, command, nParams, paramTypes, paramValues, paramLengths,
+                                  paramFormats, resultFormat);
+}
+int PQsetnonblocking(PGconn* conn, int arg) { return DP_PQ(PQsetnonblocking)(conn, arg); }
+int PQsocket(const PGconn* conn) { return DP_PQ(PQsocket)(conn); }

@@ -251,6 +251,8 @@ bool wait_socket(PGconn* conn, short events, std::chrono::steady_clock::time_poi
 
 Result<QueryResult> query_bounded(const ConnectOptions& options, std::string_view sql,
                                   std::chrono::steady_clock::time_point deadline, bool read_only) {
+  if (auto ok = client_library_ready(EngineKind::postgres); !ok)
+    return Unexpected<Error>(ok.error());
   ConnParams params;
   fill_params(options, read_only, params);
   ConnPtr conn(PQconnectStartParams(params.keys.data(), params.values.data(), params.expand));
