@@ -23,9 +23,11 @@ struct ProbeSample {
   std::string message;  // "connect 127.0.0.1:5432: Connection refused", "HTTP 503", "exit code 1"
 };
 
-// Probe samples kept per step: the first and the last k_probe_samples_kept/2;
-// the rest are counted in probe_count / probe_passes only.
-inline constexpr std::size_t k_probe_samples_kept = 40;
+// Probe samples kept per step: every one, up to k_probe_samples_kept (at a 1s
+// interval, a step of almost three hours); beyond that the first and the last
+// k_probe_samples_kept/2, the rest counted in probe_count / probe_passes only,
+// so a runaway step cannot grow the report without bound.
+inline constexpr std::size_t k_probe_samples_kept = 10'000;
 
 // One service in one phase: "disaster", "failover", "drain" or "failback".
 struct StepResult {

@@ -38,6 +38,36 @@ std::vector<reports::BackupResult> run_catalogs(const plan::Plan& plan, const Ru
   return out;
 }
 
+// An interrupt before the failover drill: no disaster is injected, and the
+// report still names every service, as it does unstarted backups.
+reports::FailoverResult not_started_failover(const plan::Plan& plan) {
+  reports::FailoverResult f;
+  f.status = reports::Status::skipped;
+  f.started = std::chrono::system_clock::now();
+  for (const auto& level : plan.levels) {
+    auto& names = f.levels.emplace_back();
+    for (std::size_t i : level) names.push_back(plan.services[i].name);
+  }
+  f.order_status = reports::Status::skipped;
+  f.order_message = "not checked: the run was interrupted before the failover drill";
+  f.aborted = "the run was interrupted";
+  f.services.resize(plan.services.size());  // in plan order
+  for (std::size_t l = 0; l < plan.levels.size(); ++l)
+    for (std::size_t i : plan.levels[l]) {
+      auto& s = f.services[i];
+      s.name = plan.services[i].name;
+      s.depends_on = plan.services[i].depends_on;
+      s.level = static_cast<int>(l + 1);
+      s.status = reports::Status::skipped;
+      reports::StepResult step;
+      step.phase = "failover";
+      step.status = reports::Status::skipped;
+      step.message = "not started: the run was interrupted";
+      s.steps.push_back(std::move(step));
+    }
+  return f;
+}
+
 }  // namespace
 
 reports::RunReport execute(const plan::Plan& plan, const RunOptions& options) {
@@ -134,6 +164,8 @@ reports::RunReport execute(const plan::Plan& plan, const RunOptions& options) {
     drills::FailoverEnv failover_env;
     failover_env.progress = env.progress;
     report.failover = drills::run_failover_drill(plan, failover_env);
+  } else if (!plan.services.empty()) {
+    report.failover = not_started_failover(plan);
   }
   report.interrupted = interrupted();
   report.finished = std::chrono::system_clock::now();

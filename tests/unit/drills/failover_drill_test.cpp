@@ -166,6 +166,22 @@ TEST(FailoverDrillTest, ProbeThatNeverPassesIsAFailure) {
   EXPECT_EQ(named(result, "db").objectives.front().status, Status::skipped);
 }
 
+// The timeline holds every probe result, not a sample: more probes than the
+// 40 an earlier version kept, all of them in the report.
+TEST(FailoverDrillTest, EveryProbeResultIsKept) {
+  auto db = service("db", {});
+  db.health.command = {"/bin/false"};
+  db.health.interval = 1ms;
+  db.timeout = 800ms;
+  auto result = run_failover_drill(make_plan({db}, false), {});
+  const auto& s = step(result, "db", "failover");
+  EXPECT_EQ(s.status, Status::failed);
+  ASSERT_GT(s.probe_count, 40u);
+  EXPECT_EQ(s.probes.size(), s.probe_count);
+  for (const auto& p : s.probes) EXPECT_FALSE(p.passed);
+  for (std::size_t i = 1; i < s.probes.size(); ++i) EXPECT_LE(s.probes[i - 1].at, s.probes[i].at);
+}
+
 TEST(FailoverDrillTest, ThresholdNeedsConsecutivePasses) {
   auto dir = TempDir::create("dp-failover-test");
   ASSERT_TRUE(dir);
