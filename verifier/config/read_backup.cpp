@@ -193,21 +193,13 @@ void read_checks(Reader& reader, const toml::table& table, std::span<const Check
 
 void read_snapshot_keys(Reader& reader, const toml::table& table, const fs::path& base_dir,
                         BackupConfig& out) {
-  if (auto text = reader.string(table, "snapshot", k_where, Need::optional)) {
-    SourcePos at = reader.pos(*table.get("snapshot"));
-    out.snapshot = (base_dir / fs::path(*text)).lexically_normal();
-    std::error_code ec;
-    if (text->empty() || !fs::is_regular_file(out.snapshot, ec))
-      reader.report(std::move(at),
-                    fmt::format("snapshot file not found: {}", out.snapshot.string()));
-  }
-  if (auto text = reader.string(table, "manifest", k_where, Need::optional)) {
-    out.manifest = (base_dir / fs::path(*text)).lexically_normal();
-    std::error_code ec;
-    if (text->empty() || !fs::is_regular_file(out.manifest, ec))
-      reader.report(reader.pos(*table.get("manifest")),
-                    fmt::format("manifest file not found: {}", out.manifest.string()));
-  }
+  using Kind = Reader::PathKind;
+  if (auto p = reader.existing_path(table, "snapshot", k_where, Need::optional, base_dir,
+                                    Kind::file, "snapshot file"))
+    out.snapshot = *p;
+  if (auto p = reader.existing_path(table, "manifest", k_where, Need::optional, base_dir,
+                                    Kind::file, "manifest file"))
+    out.manifest = *p;
   if (auto text = reader.string(table, "source", k_where, Need::optional)) {
     if (text->empty())
       reader.report(reader.pos(*table.get("source")), "'source' must not be empty");

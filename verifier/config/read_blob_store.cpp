@@ -37,20 +37,13 @@ BlobStoreConfig read_one(Reader& reader, const toml::table& table, const fs::pat
                                 "per key under 'path')",
                                 *kind));
   }
-  if (auto text = reader.string(table, "path", k_where, Need::required)) {
-    out.path = (base_dir / fs::path(*text)).lexically_normal();
-    std::error_code ec;
-    if (text->empty() || !fs::is_directory(out.path, ec))
-      reader.report(reader.pos(*table.get("path")),
-                    fmt::format("blob store directory not found: {}", out.path.string()));
-  }
-  if (auto text = reader.string(table, "manifest", k_where, Need::optional)) {
-    out.manifest = (base_dir / fs::path(*text)).lexically_normal();
-    std::error_code ec;
-    if (text->empty() || !fs::is_regular_file(out.manifest, ec))
-      reader.report(reader.pos(*table.get("manifest")),
-                    fmt::format("manifest file not found: {}", out.manifest.string()));
-  }
+  using Kind = Reader::PathKind;
+  if (auto p = reader.existing_path(table, "path", k_where, Need::required, base_dir,
+                                    Kind::directory, "blob store directory"))
+    out.path = *p;
+  if (auto p = reader.existing_path(table, "manifest", k_where, Need::optional, base_dir,
+                                    Kind::file, "manifest file"))
+    out.manifest = *p;
   if (const toml::node* node = reader.find(table, "check_files", k_where, Need::optional)) {
     if (const auto* b = node->as_boolean()) {
       out.check_files = b->get();

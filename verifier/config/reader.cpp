@@ -63,6 +63,22 @@ std::optional<std::string> Reader::string(const toml::table& table, std::string_
   return std::nullopt;
 }
 
+std::optional<std::filesystem::path> Reader::existing_path(const toml::table& table,
+                                                           std::string_view key,
+                                                           std::string_view where, Need need,
+                                                           const std::filesystem::path& base_dir,
+                                                           PathKind kind, std::string_view what) {
+  auto text = string(table, key, where, need);
+  if (!text) return std::nullopt;
+  auto path = (base_dir / std::filesystem::path(*text)).lexically_normal();
+  std::error_code ec;
+  bool found = kind == PathKind::directory ? std::filesystem::is_directory(path, ec)
+                                           : std::filesystem::is_regular_file(path, ec);
+  if (text->empty() || !found)
+    report(pos(*table.get(key)), fmt::format("{} not found: {}", what, path.string()));
+  return path;
+}
+
 std::optional<Millis> Reader::duration(const toml::table& table, std::string_view key,
                                        std::string_view where, Need need) {
   const toml::node* node = find(table, key, where, need);

@@ -63,6 +63,15 @@ class Reader {
   std::optional<std::vector<std::string>> string_list(const toml::table& table,
                                                       std::string_view key, std::string_view where,
                                                       Need need);
+  // A path resolved against `base_dir` (the plan's folder). When the text is
+  // empty or names no existing file (or directory, with `directory`), reports
+  // "<what> not found: <resolved path>" at the value; the resolved path is
+  // returned either way, nullopt only when the key is absent or not a string.
+  enum class PathKind { file, directory };
+  std::optional<std::filesystem::path> existing_path(const toml::table& table, std::string_view key,
+                                                     std::string_view where, Need need,
+                                                     const std::filesystem::path& base_dir,
+                                                     PathKind kind, std::string_view what);
 
  private:
   std::string m_file;
