@@ -2,6 +2,7 @@
 // The finished result of one run, as every renderer sees it. Plain values:
 // run/ and drills/ fill it in, reports/ only render it (CONVENTIONS §6).
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -60,6 +61,27 @@ struct ObjectiveResult {
   std::string message;  // "restored in 4m12s, objective 15m"
 };
 
+// Where one point-in-time recovery landed (docs/report.md "pitr"): the
+// target asked for, the point the server reached, and the newest committed
+// change found there.
+struct PitrResult {
+  std::string target;  // "latest", "time 2026-11-21T03:00:00Z", "lsn 0/3000060", ...
+  std::optional<std::chrono::system_clock::time_point> target_time;
+  bool sampled = false;  // one of the pitr_targets samples
+  Status status = Status::passed;
+  std::string message;  // why it failed or fell short; empty when passed
+  // The end of recovery: postgres pg_last_wal_replay_lsn(), the last replayed
+  // commit's time and the timeline; mysql the binlog file:position reached.
+  std::string reached_lsn;
+  std::optional<std::chrono::system_clock::time_point> reached_time;
+  int timeline = 0;
+  std::string first_missing;  // the first log segment/file the archive lacks; empty: none
+  // recovery_point_query's answer, and target time minus it (the data loss).
+  std::optional<std::chrono::system_clock::time_point> recovery_point;
+  std::optional<Millis> data_loss;
+  Millis duration{0};  // this recovery's restore time
+};
+
 struct BackupResult {
   std::string name;
   std::string engine;  // "postgres", "sqlite"
@@ -73,6 +95,10 @@ struct BackupResult {
   std::vector<ObjectiveResult> objectives;
   std::vector<CheckResult> checks;
   std::string scratch;  // kept scratch instance: how to connect; empty otherwise
+  // Point-in-time recoveries: the plan's target first, then the samples;
+  // empty when the backup has no archive.
+  std::vector<PitrResult> pitr;
+  std::optional<std::uint64_t> pitr_seed;  // the seed the samples were drawn with
 };
 
 // Who signed the bundle (reports/signing.hpp). The fingerprint is the

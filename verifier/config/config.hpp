@@ -2,6 +2,8 @@
 // TOML plan file -> typed Config (CONVENTIONS §5). No toml++ type leaves this
 // folder. load() validates in the same pass and reports every problem at once
 // as file:line:col diagnostics, sorted by position; nothing is started.
+#include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <span>
@@ -47,6 +49,29 @@ struct PlanSettings {
   SourcePos pos;
 };
 
+// Point-in-time recovery of one backup: its base (a pg_basebackup, or a
+// MySQL/MariaDB dump or mariadb-backup) plus archived logs replayed up to a
+// target. Set when the [[backup]] has `wal_archive` or `binlog_archive`.
+// At most one of target_time, target_lsn, target_name, target_position is
+// set; none of them (or target = "latest") replays everything archived.
+struct PitrConfig {
+  std::filesystem::path wal_archive;     // postgres: archived WAL segments (only read)
+  std::filesystem::path binlog_archive;  // mysql: binary log files (only read)
+  std::optional<std::chrono::system_clock::time_point> target_time;
+  std::string target_lsn;        // postgres, "0/3000060"
+  std::string target_name;       // postgres, a pg_create_restore_point() name
+  std::string target_position;   // mysql, "<binlog file>:<position>"
+  bool target_inclusive = true;  // stop after (true) or before the target
+  // pitr_targets: restore N more times, each to a random time inside the
+  // archive's window; 0: only the target above.
+  int sample_targets = 0;
+  std::optional<std::uint64_t> seed;  // pitr_seed; none: drawn, and recorded in the report
+  // SQL returning one timestamp: the newest committed change present after
+  // recovery (a marker table's max(written_at)); empty: not measured.
+  std::string recovery_point_query;
+  SourcePos pos;  // the [[backup]] table
+};
+
 struct BackupConfig {
   std::string name;
   EngineKind engine = EngineKind::postgres;
@@ -76,6 +101,9 @@ struct BackupConfig {
   // postgres base backups: verify their own backup_manifest before the
   // restore (when they have one and `manifest` names no other).
   bool verify_manifest = true;
+  // Point-in-time recovery (docs/plan.md "Point-in-time recovery"); none:
+  // the backup is restored as it is.
+  std::optional<PitrConfig> pitr;
 };
 
 // A retention rule of a [[catalog]] (docs/plan.md): "daily 35d" asks for a
