@@ -2,12 +2,14 @@
 // Restoring one backup into a scratch instance with the engine's own tools.
 // The backup is only ever read.
 #include <filesystem>
+#include <optional>
 #include <string>
 
 #include "drills/backup_format.hpp"
 #include "drills/my_scratch.hpp"
 #include "drills/pg_basebackup.hpp"
 #include "drills/pg_scratch.hpp"
+#include "reports/run_report.hpp"
 #include "verifier/plan/plan.hpp"
 
 namespace dp::drills {
@@ -15,6 +17,9 @@ namespace dp::drills {
 struct RestoreRun {
   Result<void> result;
   std::string stderr_tail;  // the restore tool's last lines, for the report
+  // Point-in-time recovery: where this restore landed (reports/run_report.hpp);
+  // none when the backup has no pitr settings.
+  std::optional<reports::PitrResult> pitr;
 };
 
 // Creates the plan's roles and the target database, then pg_restore -j N
