@@ -15,6 +15,10 @@
 namespace dp::drills {
 
 struct RestoreRun {
+  RestoreRun() = default;
+  RestoreRun(Result<void> r, std::string tail)
+      : result(std::move(r)), stderr_tail(std::move(tail)) {}
+
   Result<void> result;
   std::string stderr_tail;  // the restore tool's last lines, for the report
   // Point-in-time recovery: where this restore landed (reports/run_report.hpp);
