@@ -6,7 +6,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <exception>
 #include <mutex>
+#include <system_error>
 #include <thread>
 
 #include "drills/failover_order.hpp"
@@ -49,16 +51,36 @@ std::string root_of(const ServiceResult& s, const StepResult& step) {
   return step.blocked_by.empty() ? s.name : step.blocked_by;
 }
 
-// Runs `indices` in parallel, each producing its own step.
+// Runs `indices` in parallel, each producing its own step. An exception in
+// one (bad_alloc, a thread that cannot be created) is rethrown after every
+// thread has joined: escaping a std::thread would call std::terminate and
+// skip the destructors that stop scratch servers and kill action groups.
 template <class Fn>
 void run_parallel(const std::vector<std::size_t>& indices, Fn&& fn) {
   if (indices.size() == 1) {
     fn(indices.front());
     return;
   }
+  std::vector<std::exception_ptr> errors(indices.size());
   std::vector<std::thread> threads;
-  for (std::size_t i : indices) threads.emplace_back([&fn, i] { fn(i); });
+  threads.reserve(indices.size());
+  for (std::size_t n = 0; n < indices.size(); ++n) {
+    auto body = [&fn, &errors, n, i = indices[n]] {
+      try {
+        fn(i);
+      } catch (...) {
+        errors[n] = std::current_exception();
+      }
+    };
+    try {
+      threads.emplace_back(body);
+    } catch (const std::system_error&) {
+      body();  // no thread to be had: run it here, in turn
+    }
+  }
   for (auto& t : threads) t.join();
+  for (const auto& e : errors)
+    if (e) std::rethrow_exception(e);
 }
 
 // Failover or failback: forward by level; a step starts only when every
@@ -337,7 +359,10 @@ reports::FailoverResult run_failover_drill(const plan::Plan& plan, const Failove
   d.ctx.progress = env.progress;
   d.result.deadline = plan.failover.deadline;
   auto logs = TempDir::create("drillproof-failover");
-  if (logs) d.ctx.log_dir = logs->path();
+  if (logs)
+    d.ctx.log_dir = logs->path();
+  else
+    d.ctx.log_dir_error = logs.error().message;
   for (const auto& level : plan.levels) {
     auto& names = d.result.levels.emplace_back();
     for (std::size_t i : level) names.push_back(plan.services[i].name);

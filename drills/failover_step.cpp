@@ -7,6 +7,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -119,6 +121,12 @@ reports::StepResult skipped_step(const std::string& phase, std::string message,
   return step;
 }
 
+namespace {
+std::string out_tail(const std::filesystem::path& log, const std::string& no_output) {
+  return no_output.empty() ? file_tail(log) : no_output;
+}
+}  // namespace
+
 reports::StepResult run_step(const std::string& service, const std::string& phase,
                              const config::ActionConfig& action, const config::HealthConfig* health,
                              Millis timeout, const StepContext& ctx) {
@@ -130,6 +138,15 @@ reports::StepResult run_step(const std::string& service, const std::string& phas
   const auto log = ctx.log_dir / fmt::format("{}.{}.log", service, phase);
   Fd out(ctx.log_dir.empty() ? -1
                              : ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+  // Without a file the output is discarded; the report says why instead of
+  // showing an empty tail.
+  const std::string no_output =
+      out.valid()
+          ? std::string()
+          : fmt::format("(output not kept: {})",
+                        ctx.log_dir.empty()
+                            ? ctx.log_dir_error
+                            : fmt::format("open {}: {}", log.string(), std::strerror(errno)));
   SpawnOptions options;
   options.argv = action.argv;
   options.env = action.env;
@@ -155,7 +172,7 @@ reports::StepResult run_step(const std::string& service, const std::string& phas
   if (!status) {
     child->stop();  // SIGTERM, then SIGKILL to its process group
     step.action_end = ctx.now();
-    step.output_tail = file_tail(log);
+    step.output_tail = out_tail(log, no_output);
     if (auto why = abort_reason(ctx); !why.empty()) return aborted(step, why);
     step.status = reports::Status::failed;
     step.message = fmt::format("{} action timed out after {}; it was killed with its process group",
@@ -164,7 +181,7 @@ reports::StepResult run_step(const std::string& service, const std::string& phas
     return step;
   }
   step.action_end = ctx.now();
-  step.output_tail = file_tail(log);
+  step.output_tail = out_tail(log, no_output);
   if (!status->ok()) {
     step.status = reports::Status::failed;
     step.message = fmt::format("{} action failed: {}", phase, status->describe());

@@ -20,10 +20,11 @@ using SteadyClock = std::chrono::steady_clock;
 // Shared by every step of one drill. Read-only during a level, except for
 // `aborted`, which any step may set.
 struct StepContext {
-  SteadyClock::time_point origin;                  // offsets are measured from here
-  Deadline drill_deadline;                         // the [failover] deadline, or far away
-  std::optional<Millis> deadline;                  // as configured, for messages
-  std::filesystem::path log_dir;                   // action output files
+  SteadyClock::time_point origin;  // offsets are measured from here
+  Deadline drill_deadline;         // the [failover] deadline, or far away
+  std::optional<Millis> deadline;  // as configured, for messages
+  std::filesystem::path log_dir;   // action output files
+  std::string log_dir_error;       // why there is no log_dir (output_tail says so); empty: none
   std::function<void(std::string_view)> progress;  // thread-safe, may be empty
   Millis offset(SteadyClock::time_point t) const {
     return std::chrono::duration_cast<Millis>(t - origin);

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <thread>
 
@@ -217,6 +218,25 @@ TEST(FailoverDrillTest, NonZeroExitIsAFailureWithItsOutput) {
   EXPECT_EQ(s.status, Status::failed);
   EXPECT_EQ(s.message, "failover action failed: exit code 3");
   EXPECT_EQ(s.output_tail, "promote failed");
+}
+
+// No temporary directory for the actions' output (TMPDIR is missing): the
+// drill still runs, and the step says why its output is not shown.
+TEST(FailoverDrillTest, OutputNotKeptSaysWhy) {
+  const char* old = std::getenv("TMPDIR");
+  const std::string saved = old ? old : "";
+  ::setenv("TMPDIR", "/nonexistent/dp-tmp", 1);
+  auto result =
+      run_failover_drill(make_plan({service("db", {}, sh("echo promote failed >&2; exit 3"))}), {});
+  if (old)
+    ::setenv("TMPDIR", saved.c_str(), 1);
+  else
+    ::unsetenv("TMPDIR");
+  const auto& s = step(result, "db", "failover");
+  EXPECT_EQ(s.status, Status::failed);
+  EXPECT_EQ(s.message, "failover action failed: exit code 3");
+  EXPECT_EQ(s.output_tail.rfind("(output not kept: ", 0), 0u) << s.output_tail;
+  EXPECT_NE(s.output_tail.find("/nonexistent/dp-tmp"), std::string::npos) << s.output_tail;
 }
 
 TEST(FailoverDrillTest, DeadlineAbortsTheDrill) {
