@@ -10,6 +10,7 @@
 // clauses the pragmas do not show. SQLite foreign keys have no names; they
 // are named "<table>_<col>[_<col>...]_fkey" as PostgreSQL would name them.
 #include "verifier/engine/catalog.hpp"
+#include "verifier/engine/catalog_rows.hpp"
 
 #include <fmt/format.h>
 
@@ -20,31 +21,13 @@
 namespace dp::engine {
 namespace {
 
-// Separates identifiers in string_agg output: a control character that no
-// real identifier contains, so names with commas or quotes survive.
-constexpr char k_sep = '\x1f';
-
-std::string text(const Value& v) { return v ? *v : std::string(); }
+using detail::split_names;
+using detail::text;
+constexpr char k_sep = detail::k_name_sep;
 
 bool pg_true(const Value& v) { return v && (*v == "t" || *v == "true"); }
 
 bool sqlite_true(const Value& v) { return v && !v->empty() && *v != "0"; }
-
-std::vector<std::string> split_names(const Value& v) {
-  std::vector<std::string> out;
-  if (!v || v->empty()) return out;
-  std::string current;
-  for (char c : *v) {
-    if (c == k_sep) {
-      out.push_back(std::move(current));
-      current.clear();
-    } else {
-      current += c;
-    }
-  }
-  out.push_back(std::move(current));
-  return out;
-}
 
 std::string join(const std::vector<std::string>& parts, std::string_view sep) {
   std::string out;

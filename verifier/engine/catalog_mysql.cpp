@@ -15,12 +15,12 @@
 #include <map>
 
 #include "verifier/engine/catalog.hpp"
+#include "verifier/engine/catalog_rows.hpp"
 
 namespace dp::engine::detail {
 namespace {
 
-// GROUP_CONCAT separator: a control character no real identifier contains.
-constexpr char k_sep = '\x1f';
+constexpr char k_sep = k_name_sep;  // GROUP_CONCAT separator
 
 constexpr const char* k_tables =
     "SELECT table_name FROM information_schema.tables "
@@ -61,24 +61,6 @@ constexpr const char* k_indexes =
 constexpr const char* k_views =
     "SELECT table_name, view_definition FROM information_schema.views "
     "WHERE table_schema = DATABASE()";
-
-std::string text(const Value& v) { return v ? *v : std::string(); }
-
-std::vector<std::string> split_names(const Value& v) {
-  std::vector<std::string> out;
-  if (!v || v->empty()) return out;
-  std::string current;
-  for (char c : *v) {
-    if (c == k_sep) {
-      out.push_back(std::move(current));
-      current.clear();
-    } else {
-      current += c;
-    }
-  }
-  out.push_back(std::move(current));
-  return out;
-}
 
 std::string quoted_list(const Engine& engine, const std::vector<std::string>& names) {
   std::string out;
