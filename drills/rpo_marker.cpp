@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 
 #include "verifier/core/child_process.hpp"
@@ -40,11 +41,14 @@ Result<void> execute(const config::MarkerConfig& c, const std::string& sql) {
   return {};
 }
 
+// Bounded by the statement budget and by `by` (the drill's deadline): a read
+// after failover must not outlive the drill.
 Result<engine::QueryResult> query(const config::MarkerConfig& c, const std::string& target,
-                                  const std::string& sql) {
+                                  const std::string& sql, Deadline by = Deadline::max()) {
   auto o = options_for(c, target);
   if (c.engine == EngineKind::postgres)
-    return engine::postgres::query_bounded(o, sql, deadline_in(k_statement_budget), true);
+    return engine::postgres::query_bounded(o, sql, std::min(deadline_in(k_statement_budget), by),
+                                           true);
   auto db = engine::connect(o);
   if (!db) return Unexpected<Error>(std::move(db).error());
   return (*db)->query(sql);
@@ -150,7 +154,8 @@ Result<Millis> MarkerWriter::read_after_failover(reports::MarkerResult& out) con
                     // side and not the other ("markers lost" when none was).
                     fmt::format("SELECT max(seq), count(*), max(written_at) FROM {} WHERE seq >= "
                                 "{} AND seq <= {}",
-                                m_config.table, m_first_seq, m_acked.back().first));
+                                m_config.table, m_first_seq, m_acked.back().first),
+                    m_ctx.drill_deadline);
   if (!rows)
     return Unexpected<Error>(std::move(rows).error().context("read markers after failover"));
   const engine::Row row = rows->rows.empty() ? engine::Row{} : rows->rows[0];
@@ -179,7 +184,8 @@ Result<void> MarkerWriter::read_after_failback(reports::MarkerResult& out) const
   if (m_acked.empty()) return {};
   auto rows = query(m_config, m_config.write,
                     fmt::format("SELECT count(*), max(seq) FROM {} WHERE seq >= {} AND seq <= {}",
-                                m_config.table, m_first_seq, m_acked.back().first));
+                                m_config.table, m_first_seq, m_acked.back().first),
+                    m_ctx.drill_deadline);
   if (!rows)
     return Unexpected<Error>(std::move(rows).error().context("read markers after failback"));
   const engine::Row row = rows->rows.empty() ? engine::Row{} : rows->rows[0];
