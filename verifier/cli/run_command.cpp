@@ -82,7 +82,10 @@ int run_plan(const plan::Plan& plan, const RunSettings& settings) {
     fmt::print(stderr, "drillproof: {}\n", key.error().message);
     return k_exit_usage;
   }
-  auto plan_digest = sha256_file_hex(plan.file);
+  // The digest of the bytes that were parsed; reading the file again could
+  // describe an edit made since.
+  auto plan_digest =
+      plan.digest.empty() ? sha256_file_hex(plan.file) : Result<std::string>(plan.digest);
   if (!plan_digest) {
     fmt::print(stderr, "drillproof: {}\n", plan_digest.error().message);
     return k_exit_usage;

@@ -213,6 +213,9 @@ struct FailoverSettings {
 
 struct Config {
   std::filesystem::path file;
+  // sha256 hex of the bytes that were parsed (load() only): the report's
+  // plan digest, so it cannot describe a file edited after it was read.
+  std::string digest;
   PlanSettings plan;
   std::vector<BackupConfig> backups;
   std::vector<CatalogConfig> catalogs;  // [[catalog]]

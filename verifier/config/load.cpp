@@ -12,6 +12,7 @@
 #include "verifier/config/config.hpp"
 #include "verifier/config/reader.hpp"
 #include "verifier/core/fd.hpp"
+#include "verifier/core/sha256.hpp"
 
 namespace dp::config {
 namespace {
@@ -210,7 +211,9 @@ Result<Config, Diagnostics> load(const fs::path& file, std::span<const CheckKind
   if (!text)
     return Unexpected<Diagnostics>(Diagnostics{Diagnostic{
         SourcePos{file.string(), 0, 0}, fmt::format("cannot read plan: {}", text.error())}});
-  return parse(*text, file, kinds);
+  auto config = parse(*text, file, kinds);
+  if (config) config->digest = sha256_hex(*text);
+  return config;
 }
 
 }  // namespace dp::config

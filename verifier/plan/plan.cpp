@@ -42,6 +42,7 @@ Result<Plan> build(const config::Config& config, const Options& options, int cor
   Plan plan;
   plan.settings = config.plan;
   plan.file = config.file.string();
+  plan.digest = config.digest;
   plan.parallel = options.jobs;
   plan.keep_scratch = options.keep_scratch;
   plan.only = options.only;

@@ -28,6 +28,7 @@ struct BackupJob {
 struct Plan {
   config::PlanSettings settings;
   std::string file;
+  std::string digest;  // sha256 hex of the plan bytes that were read (config::Config::digest)
   std::vector<BackupJob> jobs;                  // in plan order
   std::vector<config::CatalogConfig> catalogs;  // [[catalog]] in plan order, --only applied
   std::vector<std::string> only;  // the --only names (the run's scope); empty: every backup

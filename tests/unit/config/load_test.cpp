@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "verifier/config/config.hpp"
+#include "verifier/core/sha256.hpp"
 #include "verifier/core/temp_dir.hpp"
 
 namespace dp::config {
@@ -267,6 +268,22 @@ expect = 0
   EXPECT_TRUE(backup.roles.empty());
   ASSERT_EQ(backup.checks.size(), 1u);
   EXPECT_EQ(backup.checks[0].name, "row_count public.orders");  // the kind's default_name
+}
+
+// The report's plan digest is of the bytes parsed, not of a second read.
+TEST_F(LoadTest, DigestIsOfTheBytesParsed) {
+  const std::string text = with_head(R"(
+[[backup]]
+name = "orders"
+engine = "postgres"
+path = "orders.dir"
+)");
+  auto result = load_plan(text);
+  ASSERT_TRUE(result) << result.error().front().format();
+  EXPECT_EQ(result->digest, sha256_hex(text));
+  EXPECT_EQ(result->digest.size(), 64u);
+  write("plan.toml", text + "# edited after the run started\n");
+  EXPECT_EQ(result->digest, sha256_hex(text));
 }
 
 TEST_F(LoadTest, RelativePathsResolveAgainstThePlanFolder) {
