@@ -6,10 +6,12 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <csignal>
 #include <fstream>
 
 #include "drills/catalog_drill.hpp"
 #include "drills/catalog_offsite_stream.hpp"
+#include "verifier/core/signals.hpp"
 #include "verifier/core/temp_dir.hpp"
 
 namespace dp::drills {
@@ -90,6 +92,19 @@ TEST_F(OffsiteDirs, TwentyThousandFilesWithBoundedMemory) {
                 "shop-2026-11-12.dump/d0/f001: resized offsite: 28 bytes here, 37 offsite",
                 "shop-2026-11-21.dump: extra offsite"}));
   EXPECT_EQ(diff->files, 19'997u);
+
+  // SIGTERM a thousand pairs in: both walks are stopped while their queues
+  // are full (the walkers wait for room) and the comparison ends at once.
+  int pairs = 0;
+  options.before_hash = [&](const std::string&) {
+    if (++pairs == 1000) request_interrupt(SIGTERM);
+  };
+  auto stopped = compare_offsite(catalog(), k_timeout, options);
+  clear_interrupt();
+  ASSERT_FALSE(stopped);
+  EXPECT_EQ(stopped.error().code, Errc::interrupted);
+  EXPECT_EQ(stopped.error().message, "interrupted while comparing the offsite copy");
+  EXPECT_EQ(pairs, 1000);
 }
 
 TEST_F(OffsiteDirs, FileOnOneSideDirectoryOnTheOther) {
