@@ -14,6 +14,7 @@
 //           as a backup; one check per requirement named as written
 //           ("daily 35d"); "max_age" when set; "offsite" when set. One
 //           Finding per entry, gap or difference.
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -66,19 +67,41 @@ reports::BackupResult evaluate_catalog(const config::CatalogConfig& catalog,
 //   "resized offsite: <n> bytes here, <m> offsite",
 //   "type differs: symlink here, file offsite" (or the reverse),
 //   "unreadable offsite: <reason>".
-// Symlinks are compared by their target text and never followed.
+// Symlinks are compared by their target text and never followed. A path that
+// is a directory on one side and a file on the other is "extra"/"missing"
+// (the file) plus one finding per file inside the directory.
+// Both trees are walked together in path_less order and merged by path
+// (drills/catalog_offsite_stream.hpp); only names on both sides with the same
+// type and lstat size are read, both copies on the HashPipeline's threads.
+// Memory does not grow with the number of files: at most
+// offsite_held_bound(threads) entries are held at once, plus, as in
+// `manifest verify`, one sorted listing per directory on the walk's current
+// path, the list of matching backups and the findings.
 // Errc::not_found when the offsite directory does not exist; Errc::io when
-// either tree cannot be listed or a file here cannot be read ("unreadable
-// here: <reason>": the check is untestable, not failed).
+// either tree cannot be listed ("catalog: ..." or "offsite: ...") or a file
+// here cannot be read ("unreadable here: <reason>": the check is untestable,
+// not failed).
 struct OffsiteReport {
   std::uint64_t files = 0;  // compared files present on both sides
   std::uint64_t bytes = 0;
   std::vector<Finding> findings;
+  // Most entries the comparison held at once (both walks' queues and the
+  // pairs being hashed): what the memory bound is about.
+  std::size_t peak_held = 0;
 };
-// `timeout` bounds both walks together (the plan's check_timeout): on
-// SIGINT/SIGTERM Errc::interrupted, past it Errc::timeout; either makes the
-// check an error (exit 3). A single file already being hashed is finished.
-Result<OffsiteReport> compare_offsite(const config::CatalogConfig& catalog, Millis timeout);
+struct OffsiteOptions {
+  unsigned threads = 0;  // hashing threads; 0: hardware_concurrency
+  // For tests: called on the comparing thread with the relative path of each
+  // pair just before both copies are queued for hashing.
+  std::function<void(const std::string& rel)> before_hash;
+};
+// The most entries compare_offsite holds at once with `threads` hashing threads.
+std::size_t offsite_held_bound(unsigned threads);
+// `timeout` bounds the comparison (the plan's check_timeout): on SIGINT/SIGTERM
+// Errc::interrupted, past it Errc::timeout; either makes the check an error
+// (exit 3). Files already being hashed are finished.
+Result<OffsiteReport> compare_offsite(const config::CatalogConfig& catalog, Millis timeout,
+                                      const OffsiteOptions& options = {});
 
 // scan + evaluate + offsite, timed; `now` is the clock the coverage uses.
 // `check_timeout` bounds the offsite comparison.

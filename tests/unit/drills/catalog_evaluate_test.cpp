@@ -216,7 +216,7 @@ TEST_F(CatalogDirs, OffsiteDifferencesAreEachNamed) {
   auto late = compare_offsite(c, Millis{0});
   ASSERT_FALSE(late);
   EXPECT_EQ(late.error().code, Errc::timeout);
-  EXPECT_EQ(late.error().message, "catalog: offsite comparison timed out after 0s (check_timeout)");
+  EXPECT_EQ(late.error().message, "offsite comparison timed out after 0s (check_timeout)");
   auto drill = run_catalog_drill(c, k_now, Millis{0});
   EXPECT_EQ(check(drill, "offsite").status, Status::error);
   // So does SIGINT/SIGTERM.
@@ -225,7 +225,7 @@ TEST_F(CatalogDirs, OffsiteDifferencesAreEachNamed) {
   clear_interrupt();
   ASSERT_FALSE(stopped);
   EXPECT_EQ(stopped.error().code, Errc::interrupted);
-  EXPECT_EQ(stopped.error().message, "catalog: interrupted while comparing the offsite copy");
+  EXPECT_EQ(stopped.error().message, "interrupted while comparing the offsite copy");
 
   c.offsite = dir("nowhere");
   auto missing = compare_offsite(c, k_timeout);
