@@ -31,6 +31,8 @@
 #   --runs R      hyperfine runs per command (default 5)
 #   --rounds N    hyperfine invocations, alternating the order (default 1)
 #   --bench PATH  dp_blob_refs_bench (default build/bench/)
+#   --baseline PATH  another dp_blob_refs_bench (e.g. the build before a
+#                 change), timed in the same invocations as "blob_refs baseline"
 #   --breakdown   also time, in the same hyperfine invocation, the floor both
 #                 sides share: psql COPY of the keys to /dev/null
 set -euo pipefail
@@ -39,7 +41,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=pg_common.sh
 source "$here/pg_common.sh"
 
-refs=5000000 keys=1000000 dangling=50000 runs=5 rounds=1 bench='' breakdown=0
+refs=5000000 keys=1000000 dangling=50000 runs=5 rounds=1 bench='' baseline='' breakdown=0
 while [[ $# -gt 0 ]]; do
   case $1 in
     --refs) refs=${2:?}; shift 2 ;;
@@ -48,9 +50,10 @@ while [[ $# -gt 0 ]]; do
     --runs) runs=${2:?}; shift 2 ;;
     --rounds) rounds=${2:?}; shift 2 ;;
     --bench) bench=${2:?}; shift 2 ;;
+    --baseline) baseline=$(realpath -- "${2:?}"); shift 2 ;;
     --breakdown) breakdown=1; shift ;;
     -h | --help) sed -n '2,34p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) echo "usage: ${0##*/} [--refs N] [--keys K] [--dangling D] [--runs R] [--rounds N] [--bench PATH] [--breakdown]" >&2; exit 2 ;;
+    *) echo "usage: ${0##*/} [--refs N] [--keys K] [--dangling D] [--runs R] [--rounds N] [--bench PATH] [--baseline PATH] [--breakdown]" >&2; exit 2 ;;
   esac
 done
 for v in "$refs" "$keys" "$dangling" "$runs" "$rounds"; do
@@ -144,22 +147,34 @@ rss() {
     awk -F': ' '/Maximum resident set size/ {print $2}'
 }
 dp_rss=$(rss "$dp_cmd")
+if [[ -n $baseline ]]; then
+  echo "${0##*/}: peak RSS of the baseline: $(rss "$baseline $work blobs $store $manifest '$query'") KB" >&2
+fi
 pipe_rss=$(rss "$pipe_cmd")
 
 extra=()
+if [[ -n $baseline ]]; then
+  extra+=(-n "blob_refs baseline" "$baseline $work blobs $store $manifest '$query' || test \$? = 1")
+fi
 if [[ $breakdown == 1 ]]; then
-  extra=(-n "psql COPY only" "$bindir/psql -X -q ${conn[*]} -d blobs -c 'COPY ($query) TO STDOUT' >/dev/null")
+  extra+=(-n "psql COPY only" "$bindir/psql -X -q ${conn[*]} -d blobs -c 'COPY ($query) TO STDOUT' >/dev/null")
 fi
 
 result=$out_dir/blob-refs-$refs.json
-# --rounds N: N hyperfine invocations, alternating the order of the two
-# commands (blob_refs first, then the pipeline first...), times pooled.
+# --rounds N: N hyperfine invocations, the commands in alternating order
+# (forward, then reversed), times pooled.
 cmds=(-n "blob_refs" "$dp_cmd || test \$? = 1" -n "psql | sort -u; comm -23" "$pipe_cmd")
 rounds_json=()
 echo "load before: $(uptime)" >&2
 for ((r = 1; r <= rounds; r++)); do
-  if ((r % 2)); then order=("${cmds[@]}"); else order=("${cmds[@]:3:3}" "${cmds[@]:0:3}"); fi
-  hyperfine --warmup 1 --runs "$runs" --export-json "$result.$r" "${order[@]}" "${extra[@]}" >&2
+  all=("${cmds[@]}" "${extra[@]}")
+  order=()
+  if ((r % 2)); then
+    order=("${all[@]}")
+  else
+    for ((i = ${#all[@]} - 3; i >= 0; i -= 3)); do order+=("${all[@]:i:3}"); done
+  fi
+  hyperfine --warmup 1 --runs "$runs" --export-json "$result.$r" "${order[@]}" >&2
   rounds_json+=("$result.$r")
 done
 echo "load after: $(uptime)" >&2

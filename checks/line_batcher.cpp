@@ -14,6 +14,14 @@ LineBatcher::LineBatcher(std::function<void(std::string_view)> process, std::siz
   m_worker = std::thread([this] { loop(); });
 }
 
+LineBatcher::LineBatcher(WholeBatches, std::function<void(std::string_view)> process,
+                         std::size_t batch_bytes, std::size_t max_queued_bytes)
+    : LineBatcher(std::move(process), batch_bytes, max_queued_bytes) {
+  // Set before the worker sees any batch: hand_off() publishes under the lock.
+  std::lock_guard lock(m_lock);
+  m_whole_batches = true;
+}
+
 LineBatcher::~LineBatcher() { stop(); }
 
 void LineBatcher::hand_off() {
@@ -69,6 +77,10 @@ void LineBatcher::loop() {
     std::exception_ptr error;
     if (!skip) {
       try {
+        if (m_whole_batches) {
+          m_process(batch);
+          batch = {};
+        }
         while (!batch.empty()) {
           std::size_t end = batch.find('\n');
           m_process(batch.substr(0, end));

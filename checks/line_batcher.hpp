@@ -34,6 +34,10 @@ class LineBatcher {
  public:
   LineBatcher(std::function<void(std::string_view line)> process,
               std::size_t batch_bytes = std::size_t{1} << 20, std::size_t max_queued_bytes = 0);
+  // `process` gets whole batches instead: lines each ended by '\n', in order.
+  struct WholeBatches {};
+  LineBatcher(WholeBatches, std::function<void(std::string_view lines)> process,
+              std::size_t batch_bytes = std::size_t{1} << 20, std::size_t max_queued_bytes = 0);
   LineBatcher(const LineBatcher&) = delete;
   LineBatcher& operator=(const LineBatcher&) = delete;
   ~LineBatcher();
@@ -56,6 +60,7 @@ class LineBatcher {
   void loop();
 
   std::function<void(std::string_view)> m_process;
+  bool m_whole_batches = false;
   std::size_t m_batch_bytes;
   std::size_t m_max_queued;
   std::string m_fill;                // producer's

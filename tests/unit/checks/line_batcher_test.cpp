@@ -98,5 +98,27 @@ TEST(LineBatcherTest, QueueRunsAheadOfABlockedWorkerUpToItsBound) {
   EXPECT_LE(batcher.peak_queued_bytes(), 10000U);
 }
 
+TEST(LineBatcherTest, WholeBatchesHoldEveryLineOnceInOrder) {
+  std::string joined;
+  std::size_t batches = 0;
+  {
+    LineBatcher batcher(
+        LineBatcher::WholeBatches{},
+        [&](std::string_view lines) {
+          ASSERT_FALSE(lines.empty());
+          ASSERT_EQ(lines.back(), '\n');
+          joined.append(lines);
+          ++batches;
+        },
+        64, 256);
+    for (int i = 0; i < 3000; ++i) batcher.add(i % 5 == 0 ? "" : "k" + std::to_string(i));
+    batcher.finish();
+  }
+  std::string expected;
+  for (int i = 0; i < 3000; ++i) expected += (i % 5 == 0 ? "" : "k" + std::to_string(i)) + "\n";
+  EXPECT_EQ(joined, expected);
+  EXPECT_GT(batches, 100U);
+}
+
 }  // namespace
 }  // namespace dp::checks
