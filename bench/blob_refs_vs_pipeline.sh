@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# blob_refs_vs_pipeline.sh [--refs N] [--keys K] [--dangling D] [--runs R] [--bench PATH] [--breakdown]
+# blob_refs_vs_pipeline.sh [--refs N] [--keys K] [--dangling D] [--runs R] [--rounds N] [--bench PATH] [--breakdown]
 #
 # Times the blob_refs check against the shell pipeline a user would write to
 # find dangling blob keys:
@@ -18,8 +18,10 @@
 # benchmark measures key matching, not a million stat calls. The refs table
 # has N rows; every (N/D)-th row names a distinct key the store lacks, the
 # others cycle over the store's keys. Both commands run in one hyperfine
-# invocation (--warmup 1 --runs R, alternating is not possible in hyperfine,
-# so the order is A, B); peak RSS of each from one extra run under
+# invocation (--warmup 1 --runs R, order A, B); with --rounds N, N such
+# invocations alternate the order (A, B then B, A) and the times are
+# pooled, so a shared machine's changing load hits both; peak RSS of each
+# from one extra run under
 # /usr/bin/time -v. The script fails if the dangling counts differ from each
 # other or from D.
 #
@@ -27,7 +29,10 @@
 #   --keys K      keys in the manifest (default 1000000)
 #   --dangling D  dangling rows, a divisor of N (default 50000)
 #   --runs R      hyperfine runs per command (default 5)
+#   --rounds N    hyperfine invocations, alternating the order (default 1)
 #   --bench PATH  dp_blob_refs_bench (default build/bench/)
+#   --baseline PATH  another dp_blob_refs_bench (e.g. the build before a
+#                 change), timed in the same invocations as "blob_refs baseline"
 #   --breakdown   also time, in the same hyperfine invocation, the floor both
 #                 sides share: psql COPY of the keys to /dev/null
 set -euo pipefail
@@ -36,20 +41,22 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=pg_common.sh
 source "$here/pg_common.sh"
 
-refs=5000000 keys=1000000 dangling=50000 runs=5 bench='' breakdown=0
+refs=5000000 keys=1000000 dangling=50000 runs=5 rounds=1 bench='' baseline='' breakdown=0
 while [[ $# -gt 0 ]]; do
   case $1 in
     --refs) refs=${2:?}; shift 2 ;;
     --keys) keys=${2:?}; shift 2 ;;
     --dangling) dangling=${2:?}; shift 2 ;;
     --runs) runs=${2:?}; shift 2 ;;
+    --rounds) rounds=${2:?}; shift 2 ;;
     --bench) bench=${2:?}; shift 2 ;;
+    --baseline) baseline=$(realpath -- "${2:?}"); shift 2 ;;
     --breakdown) breakdown=1; shift ;;
     -h | --help) sed -n '2,34p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) echo "usage: ${0##*/} [--refs N] [--keys K] [--dangling D] [--runs R] [--bench PATH] [--breakdown]" >&2; exit 2 ;;
+    *) echo "usage: ${0##*/} [--refs N] [--keys K] [--dangling D] [--runs R] [--rounds N] [--bench PATH] [--baseline PATH] [--breakdown]" >&2; exit 2 ;;
   esac
 done
-for v in "$refs" "$keys" "$dangling" "$runs"; do
+for v in "$refs" "$keys" "$dangling" "$runs" "$rounds"; do
   [[ $v =~ ^[1-9][0-9]*$ ]] || bench_die "expected a positive integer, got '$v'"
 done
 ((refs % dangling == 0)) || bench_die "--dangling must divide --refs"
@@ -140,18 +147,45 @@ rss() {
     awk -F': ' '/Maximum resident set size/ {print $2}'
 }
 dp_rss=$(rss "$dp_cmd")
+if [[ -n $baseline ]]; then
+  echo "${0##*/}: peak RSS of the baseline: $(rss "$baseline $work blobs $store $manifest '$query'") KB" >&2
+fi
 pipe_rss=$(rss "$pipe_cmd")
 
 extra=()
+if [[ -n $baseline ]]; then
+  extra+=(-n "blob_refs baseline" "$baseline $work blobs $store $manifest '$query' || test \$? = 1")
+fi
 if [[ $breakdown == 1 ]]; then
-  extra=(-n "psql COPY only" "$bindir/psql -X -q ${conn[*]} -d blobs -c 'COPY ($query) TO STDOUT' >/dev/null")
+  extra+=(-n "psql COPY only" "$bindir/psql -X -q ${conn[*]} -d blobs -c 'COPY ($query) TO STDOUT' >/dev/null")
 fi
 
 result=$out_dir/blob-refs-$refs.json
-hyperfine --warmup 1 --runs "$runs" --export-json "$result" \
-  -n "blob_refs" "$dp_cmd || test \$? = 1" \
-  -n "psql | sort -u; comm -23" "$pipe_cmd" "${extra[@]}" >&2
-
+# --rounds N: N hyperfine invocations, the commands in alternating order
+# (forward, then reversed), times pooled.
+cmds=(-n "blob_refs" "$dp_cmd || test \$? = 1" -n "psql | sort -u; comm -23" "$pipe_cmd")
+rounds_json=()
+echo "load before: $(uptime)" >&2
+for ((r = 1; r <= rounds; r++)); do
+  all=("${cmds[@]}" "${extra[@]}")
+  order=()
+  if ((r % 2)); then
+    order=("${all[@]}")
+  else
+    for ((i = ${#all[@]} - 3; i >= 0; i -= 3)); do order+=("${all[@]:i:3}"); done
+  fi
+  hyperfine --warmup 1 --runs "$runs" --export-json "$result.$r" "${order[@]}" >&2
+  rounds_json+=("$result.$r")
+done
+echo "load after: $(uptime)" >&2
+# Pool each command's times over the rounds, in the order blob_refs, pipeline.
+jq -s '{results: ([.[].results[]] | group_by(.command) | map({command: .[0].command, times: ([.[].times[]])})
+        | map(. + {mean: (.times | add / length),
+                   stddev: ((.times | add / length) as $m | (.times | map(. - $m | . * .) | add / (length - 1 + (if length == 1 then 1 else 0 end))) | sqrt)})
+        | sort_by(if .command == "blob_refs" then 0 elif .command == "psql | sort -u; comm -23" then 1 else 2 end))}' \
+  "${rounds_json[@]}" > "$result"
+rm -f -- "${rounds_json[@]}"
+jq -r '.results[] | "  \(.command): mean \(.mean * 1000 | floor) ms, sd \(.stddev * 1000 | floor) ms, \(.times | length) runs, median \(.times | sort | .[length / 2 | floor] * 1000 | floor) ms"' "$result" >&2
 jq -r --arg dr "$dp_rss" --arg pr "$pipe_rss" --arg refs "$refs" --arg keys "$keys" --arg d "$dp_count" '
   .results as $r
   | ($r[0].mean / $r[1].mean) as $ratio

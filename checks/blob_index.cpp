@@ -153,7 +153,9 @@ Result<BlobIndex> BlobIndex::from_manifest(const fs::path& manifest, bool keep_d
     const artifacts::ManifestEntry& e = **entry;
     if (index.m_sizes.size() >= k_none)
       return make_error(Errc::invalid_input, manifest.string() + ": more than 4294967294 blobs");
-    auto digest = hex_to_bytes(e.digest);
+    // Decoded only when kept: a 16- or 32-byte string is one allocation per blob.
+    std::optional<std::string> digest;
+    if (index.m_digest_len > 0) digest = hex_to_bytes(e.digest);
     index.add(e.path, e.type == artifacts::EntryType::symlink ? Kind::symlink : Kind::file, e.size,
               digest ? std::string_view(*digest) : std::string_view());
   }

@@ -11,13 +11,11 @@
 #endif
 
 #include <cerrno>
-#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <mutex>
-#include <thread>
 
+#include "verifier/artifacts/block_ring.hpp"
 #include "verifier/core/fd.hpp"
 
 namespace dp::artifacts {
@@ -47,111 +45,9 @@ std::string to_hex(const unsigned char* bytes, std::size_t size) {
   std::abort();
 }
 
-// pread of block k; -errno on failure.
-ssize_t read_block(int fd, unsigned char* data, std::size_t block, std::uint64_t k) {
-  ssize_t n;
-  do n = ::pread(fd, data, block, static_cast<off_t>(k * block));
-  while (n < 0 && errno == EINTR);
-  return n < 0 ? -errno : n;
-}
-
-// Files at least this large get a second reader thread.
+// Files at least this large are read by the calling thread and a helper
+// (block_ring.hpp), the bytes hashed in order on the calling thread.
 constexpr std::uint64_t k_parallel_read_min = 64 << 20;
-
-// Reads the odd-numbered blocks of a file with pread, into two buffers of its
-// own, on a helper thread, while the caller reads and hashes the even ones.
-// For a page-cached file the kernel's copy, not the hash, is most of the
-// time, and two cores copy twice as fast. The destructor stops and joins.
-class OddBlockReader {
- public:
-  OddBlockReader(int fd, std::size_t block)
-      : m_fd(fd),
-        m_block(block),
-        m_buffers{std::vector<unsigned char>(block), std::vector<unsigned char>(block)} {
-    m_thread = std::thread([this] { run(); });
-  }
-  OddBlockReader(const OddBlockReader&) = delete;
-  OddBlockReader& operator=(const OddBlockReader&) = delete;
-  ~OddBlockReader() {
-    {
-      std::lock_guard lock(m_mutex);
-      m_stop = true;
-    }
-    m_cv.notify_all();
-    m_thread.join();
-  }
-
-  // Waits for odd block k: its length (-errno on failure) and bytes, valid
-  // until release(k).
-  ssize_t wait(std::uint64_t k, const unsigned char** data) {
-    std::size_t slot = (k / 2) % 2;
-    std::unique_lock lock(m_mutex);
-    m_cv.wait(lock, [&] { return m_full[slot]; });
-    *data = m_buffers[slot].data();
-    return m_length[slot];
-  }
-  void release(std::uint64_t k) {
-    {
-      std::lock_guard lock(m_mutex);
-      m_full[(k / 2) % 2] = false;
-    }
-    m_cv.notify_all();
-  }
-
- private:
-  void run() {
-    for (std::uint64_t k = 1;; k += 2) {
-      std::size_t slot = (k / 2) % 2;
-      {
-        std::unique_lock lock(m_mutex);
-        m_cv.wait(lock, [&] { return m_stop || !m_full[slot]; });
-        if (m_stop) return;
-      }
-      ssize_t n = read_block(m_fd, m_buffers[slot].data(), m_block, k);
-      {
-        std::lock_guard lock(m_mutex);
-        m_length[slot] = n;
-        m_full[slot] = true;
-      }
-      m_cv.notify_all();
-      if (n < static_cast<ssize_t>(m_block)) return;  // end of file, or failed
-    }
-  }
-
-  int m_fd;
-  std::size_t m_block;
-  std::vector<unsigned char> m_buffers[2];
-  ssize_t m_length[2] = {0, 0};
-  bool m_full[2] = {false, false};
-  bool m_stop = false;
-  std::mutex m_mutex;
-  std::condition_variable m_cv;
-  std::thread m_thread;  // last: started once the members above exist
-};
-
-// Both readers' halves of the large-file loop; bytes hashed in block order.
-Result<void> hash_in_two_threads(int fd, const std::filesystem::path& file, Hasher& hasher,
-                                 std::vector<unsigned char>& buffer, FileDigest& out) {
-  OddBlockReader helper(fd, buffer.size());
-  auto failed = [&](ssize_t n) {
-    return make_error(
-        Errc::io, fmt::format("{}: read: {}", file.string(), std::strerror(static_cast<int>(-n))));
-  };
-  for (std::uint64_t k = 0;; k += 2) {
-    ssize_t n = read_block(fd, buffer.data(), buffer.size(), k);
-    if (n < 0) return failed(n);
-    hasher.update(buffer.data(), static_cast<std::size_t>(n));
-    out.size += static_cast<std::uint64_t>(n);
-    if (static_cast<std::size_t>(n) < buffer.size()) return {};
-    const unsigned char* data = nullptr;
-    n = helper.wait(k + 1, &data);
-    if (n < 0) return failed(n);
-    hasher.update(data, static_cast<std::size_t>(n));
-    out.size += static_cast<std::uint64_t>(n);
-    helper.release(k + 1);
-    if (static_cast<std::size_t>(n) < buffer.size()) return {};
-  }
-}
 
 }  // namespace
 
@@ -236,7 +132,15 @@ Result<FileDigest> hash_file(const std::filesystem::path& file, Algorithm algori
   Hasher hasher(algorithm);
   FileDigest out;
   if (*expected_size >= k_parallel_read_min) {
-    DP_TRY_VOID(hash_in_two_threads(fd.get(), file, hasher, buffer, out));
+    BlockRingOptions ring;
+    ring.block = buffer.size();
+    std::int64_t n = read_in_ring(fd.get(), ring, [&](const unsigned char* data, std::size_t size) {
+      hasher.update(data, size);
+    });
+    if (n < 0)
+      return make_error(Errc::io, fmt::format("{}: read: {}", file.string(),
+                                              std::strerror(static_cast<int>(-n))));
+    out.size = static_cast<std::uint64_t>(n);
     out.hex = hasher.finish_hex();
     return out;
   }

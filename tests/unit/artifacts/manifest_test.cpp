@@ -2,8 +2,11 @@
 // and one damaged copy per finding, each asserting the exact finding.
 #include "verifier/artifacts/manifest.hpp"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
+
+#include <cerrno>
 
 #include <filesystem>
 #include <fstream>
@@ -12,6 +15,9 @@
 #include <string>
 #include <vector>
 
+#include "verifier/artifacts/block_ring.hpp"
+#include "verifier/artifacts/digest.hpp"
+#include "verifier/core/fd.hpp"
 #include "verifier/core/temp_dir.hpp"
 
 namespace dp::artifacts {
@@ -156,6 +162,66 @@ TEST_F(Manifest, LargeFileReadByTwoThreads) {
   expect_only(FindingKind::changed, "large.bin");
   fs::resize_file(tree() / "large.bin", 64 * 1024 * 1024 + 1);
   expect_only(FindingKind::resized, "large.bin");
+}
+
+// The ring of block_ring.hpp with small blocks and a small ring, so a few
+// MiB cross it many times: with 1, 2 or 3 helpers, the bytes consumed are
+// the file's, in order (the digest of one in-memory pass), whether the size
+// is a multiple of the block or not; a failed read is -errno.
+TEST_F(Manifest, RingReadersConsumeEveryBlockInOrder) {
+  for (std::size_t size :
+       {std::size_t{0}, std::size_t{4096}, std::size_t{5 << 20}, std::size_t{(5 << 20) + 4095}}) {
+    std::string bytes(size, '\0');
+    for (std::size_t i = 0; i < size; ++i) bytes[i] = static_cast<char>((i * 2654435761U) >> 13);
+    write_file(tree() / "ring.bin", bytes);
+    Hasher whole(Algorithm::xxh3_128);
+    whole.update(bytes);
+    std::string expected = whole.finish_hex();
+    for (unsigned helpers : {0U, 1U, 2U, 3U}) {
+      Fd fd(::open((tree() / "ring.bin").c_str(), O_RDONLY | O_CLOEXEC));
+      ASSERT_TRUE(fd.valid());
+      Hasher h(Algorithm::xxh3_128);
+      std::uint64_t consumed = 0;
+      BlockRingOptions ring{4096, 3, helpers};
+      std::int64_t n = read_in_ring(fd.get(), ring, [&](const unsigned char* data, std::size_t k) {
+        h.update(data, k);
+        consumed += k;
+      });
+      EXPECT_EQ(n, static_cast<std::int64_t>(size)) << "size " << size << " helpers " << helpers;
+      EXPECT_EQ(consumed, size);
+      EXPECT_EQ(h.finish_hex(), expected) << "size " << size << " helpers " << helpers;
+    }
+  }
+  Fd write_only(::open((tree() / "ring.bin").c_str(), O_WRONLY | O_CLOEXEC));
+  ASSERT_TRUE(write_only.valid());
+  EXPECT_EQ(read_in_ring(write_only.get(), BlockRingOptions{4096, 3, 1},
+                         [](const unsigned char*, std::size_t) {}),
+            -EBADF);
+}
+
+// A 2 GiB-style verify in miniature: a file past the parallel-read size,
+// created and verified with 1 and 4 pipeline threads, gives the digest of a
+// single-threaded in-memory pass (the one `manifest create` writes), and
+// damage in any block is found.
+TEST_F(Manifest, LargeFileSameDigestWhateverTheThreads) {
+  std::string big((64 << 20) + (300 << 10) + 1, '\0');
+  for (std::size_t i = 0; i < big.size(); i += 509) big[i] = static_cast<char>(i / 509);
+  write_file(tree() / "large.bin", big);
+  Hasher whole(Algorithm::xxh3_128);
+  whole.update(big);
+  std::string expected = whole.finish_hex();
+  for (unsigned threads : {1U, 4U}) {
+    create(Algorithm::xxh3_128, threads);
+    std::string text = read_file(manifest());
+    EXPECT_NE(text.find(expected), std::string::npos) << "threads " << threads;
+    EXPECT_TRUE(verify().findings.empty());
+  }
+  for (std::size_t at : {std::size_t{5}, std::size_t{(128 << 10) * 7 + 3}, big.size() - 1}) {
+    std::string damaged = big;
+    damaged[at] = static_cast<char>(damaged[at] ^ 0x10);
+    write_file(tree() / "large.bin", damaged);
+    expect_only(FindingKind::changed, "large.bin");
+  }
 }
 
 TEST_F(Manifest, TruncatedFileIsResized) {

@@ -8,10 +8,13 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "checks/blob_files.hpp"
@@ -356,6 +359,104 @@ TEST_F(BlobRefsTest, ManifestAloneWhenFilesAreNotChecked) {
   EXPECT_EQ(mismatch.message,
             "attachments: blob store 'media' has check_files = false and its manifest records "
             "sha256 digests, but digest_algorithm is xxh3-128: nothing to compare with");
+}
+
+// The store's index loads on its own thread while the query streams: a
+// manifest that arrives late (a FIFO written 300 ms after the check starts,
+// long after the rows are queued) or broken gives exactly the findings and
+// the error of a manifest read from a plain file at the same path.
+class SlowManifest {
+ public:
+  SlowManifest(fs::path fifo, std::string text) : m_fifo(std::move(fifo)) {
+    fs::remove(m_fifo);
+    if (::mkfifo(m_fifo.c_str(), 0600) != 0) return;
+    m_writer = std::thread([this, text = std::move(text)] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      std::ofstream(m_fifo, std::ios::binary) << text;  // blocks until the check opens it
+    });
+  }
+  ~SlowManifest() {
+    if (m_writer.joinable()) m_writer.join();
+  }
+  bool ok() const { return m_writer.joinable(); }
+
+ private:
+  fs::path m_fifo;
+  std::thread m_writer;
+};
+
+std::string read_all(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+TEST_F(BlobRefsTest, IndexLoadingLateGivesTheSameFindings) {
+  fs::path built = m_dir->path() / "built.manifest";
+  artifacts::CreateOptions create;
+  create.algorithm = artifacts::Algorithm::sha256;
+  ASSERT_TRUE(artifacts::create_manifest(store, built, create));
+  options.store_manifest = m_dir->path() / "store.manifest";
+  options.max_listed = 3;
+  // More rows than one 1 MiB batch, so several batches queue while the index waits.
+  std::vector<engine::Row> rows;
+  for (int i = 0; i < 60000; ++i)
+    rows.push_back(i % 1000 == 7
+                       ? ref("gone/" + std::to_string(i) + ".bin", "1", "", std::to_string(i))
+                   : i % 2 ? good_a()
+                           : good_b());
+  CheckOutcome late;
+  {
+    SlowManifest fifo(options.store_manifest, read_all(built));
+    ASSERT_TRUE(fifo.ok()) << std::strerror(errno);
+    late = run(rows);
+  }
+  fs::remove(options.store_manifest);
+  fs::copy_file(built, options.store_manifest);
+  CheckOutcome plain = run(rows);
+  EXPECT_EQ(late.outcome, Outcome::failed);
+  EXPECT_EQ(late.observed, plain.observed);
+  EXPECT_EQ(late.message, plain.message);
+  EXPECT_EQ(late.message,
+            "attachments: 60 dangling references of 60000 references in blob store 'media'");
+  ASSERT_EQ(late.findings.size(), plain.findings.size());
+  for (std::size_t i = 0; i < late.findings.size(); ++i)
+    EXPECT_EQ(late.findings[i].message, plain.findings[i].message);
+  EXPECT_EQ(late.findings[0].message,
+            "dangling reference: 'gone/7.bin' is not in blob store 'media' (row id=7)");
+}
+
+TEST_F(BlobRefsTest, IndexFailingLateIsTheSameError) {
+  fs::path built = m_dir->path() / "built.manifest";
+  artifacts::CreateOptions create;
+  create.algorithm = artifacts::Algorithm::sha256;
+  ASSERT_TRUE(artifacts::create_manifest(store, built, create));
+  std::string text = read_all(built);
+  text.resize(text.rfind('\n', text.size() - 2) + 1);  // the self-digest line cut off
+  options.store_manifest = m_dir->path() / "store.manifest";
+  std::vector<engine::Row> rows(30000, good_a());
+  CheckOutcome late;
+  {
+    SlowManifest fifo(options.store_manifest, text);
+    ASSERT_TRUE(fifo.ok()) << std::strerror(errno);
+    late = run(rows);
+  }
+  fs::remove(options.store_manifest);
+  write(options.store_manifest, text);
+  CheckOutcome plain = run(rows);
+  EXPECT_EQ(late.outcome, Outcome::error);
+  EXPECT_EQ(late.message, plain.message);
+  EXPECT_EQ(late.message, "attachments: blob store 'media': " + options.store_manifest.string() +
+                              ": no self-digest line (truncated?)");
+  // The store's error comes first even when the query fails too.
+  db.on_engine_error(k_probe, "relation \"attachments\" does not exist");
+  {
+    SlowManifest fifo(options.store_manifest.string() + ".2", text);
+    options.store_manifest += ".2";
+    auto both = BlobRefsCheck(options).run(CheckContext{db, "shop"});
+    EXPECT_EQ(both.outcome, Outcome::error);
+    EXPECT_EQ(both.message, "attachments: blob store 'media': " + options.store_manifest.string() +
+                                ": no self-digest line (truncated?)");
+  }
 }
 
 }  // namespace
