@@ -106,15 +106,18 @@ void OffsiteStream::produce() {
       if (e.kind == Kind::directory) {
         const std::string prefix = e.rel + "/";
         // walk_tree reports links inside and never follows them.
-        outcome = artifacts::walk_tree(m_root / e.rel, {}, [&](TreeEntry&& t) {
-          if (m_cancel) return;  // the walk lists on, keeping nothing
-          std::string rel = prefix + t.rel;
-          if (t.size_known) {
-            emit(OffsiteEntry{std::move(rel), t.type, t.size, ""});
-          } else if (auto s = sized(std::move(rel), t.type)) {
-            emit(std::move(*s));
-          }
-        });
+        outcome = artifacts::walk_tree(
+            m_root / e.rel, {},
+            [&](TreeEntry&& t) {
+              if (m_cancel) return;
+              std::string rel = prefix + t.rel;
+              if (t.size_known) {
+                emit(OffsiteEntry{std::move(rel), t.type, t.size, ""});
+              } else if (auto s = sized(std::move(rel), t.type)) {
+                emit(std::move(*s));
+              }
+            },
+            &m_cancel);  // stops the walk itself, not only what it keeps
         if (!outcome) break;
       } else if (e.kind == Kind::file) {
         emit(OffsiteEntry{std::move(e.rel), EntryType::file, e.size, ""});

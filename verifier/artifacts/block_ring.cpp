@@ -8,17 +8,26 @@
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
+#include <system_error>
 #include <thread>
 #include <vector>
 
 namespace dp::artifacts {
 namespace {
 
+// Fills the block unless the file ends first: a short pread in the middle
+// of a file (FUSE, NFS, CIFS) is not its end, so reading goes on until the
+// block is full or pread returns 0.
 ssize_t read_block(int fd, unsigned char* data, std::size_t block, std::uint64_t k) {
-  ssize_t n;
-  do n = ::pread(fd, data, block, static_cast<off_t>(k * block));
-  while (n < 0 && errno == EINTR);
-  return n < 0 ? -errno : n;
+  std::size_t got = 0;
+  while (got < block) {
+    ssize_t n = ::pread(fd, data + got, block - got, static_cast<off_t>(k * block + got));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return -errno;
+    if (n == 0) break;
+    got += static_cast<std::size_t>(n);
+  }
+  return static_cast<ssize_t>(got);
 }
 
 // The ring's buffers in one anonymous mapping, faulted in up front
@@ -155,11 +164,24 @@ std::int64_t read_in_ring(int fd, const BlockRingOptions& options,
                           const std::function<void(const unsigned char*, std::size_t)>& consume) {
   Ring ring(fd, options);
   std::vector<std::thread> helpers;
-  for (unsigned i = 0; i < options.helpers; ++i) helpers.emplace_back([&ring] { ring.help(); });
-  std::int64_t result = ring.consume(consume);
-  ring.stop();
-  for (auto& t : helpers) t.join();
-  return result;
+  // Stops and joins the helpers however this returns: a joinable thread
+  // destroyed by an exception from consume() would call std::terminate.
+  struct Joiner {
+    Ring& ring;
+    std::vector<std::thread>& threads;
+    ~Joiner() {
+      ring.stop();
+      for (auto& t : threads) t.join();
+    }
+  } joiner{ring, helpers};
+  for (unsigned i = 0; i < options.helpers; ++i) {
+    try {
+      helpers.emplace_back([&ring] { ring.help(); });
+    } catch (const std::system_error&) {
+      break;  // no thread to be had: the consumer reads every block it lacks itself
+    }
+  }
+  return ring.consume(consume);
 }
 
 }  // namespace dp::artifacts

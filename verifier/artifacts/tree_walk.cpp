@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <memory>
@@ -25,7 +26,8 @@ unsigned rank(char c) { return c == '/' ? 0u : static_cast<unsigned char>(c) + 1
 // path objects are rebuilt per call, and errno is kept for the message.
 Result<void> walk_dir(int parent_fd, const std::string& name, const std::string& rel,
                       const std::vector<std::string>& exclude,
-                      const std::function<void(TreeEntry&&)>& visit) {
+                      const std::function<void(TreeEntry&&)>& visit,
+                      const std::atomic<bool>* cancel) {
   // The root may itself be a symlink to a directory (the user named it);
   // below it, links are entries, never descended.
   int flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC | (rel.empty() ? 0 : O_NOFOLLOW);
@@ -50,6 +52,8 @@ Result<void> walk_dir(int parent_fd, const std::string& name, const std::string&
     return make_error(Errc::io, fmt::format("{}: cannot list: {}", shown, std::strerror(errno)));
   std::sort(names.begin(), names.end());
   for (const auto& [child, d_type] : names) {
+    if (cancel && cancel->load(std::memory_order_relaxed))
+      return make_error(Errc::interrupted, fmt::format("{}: walk cancelled", shown));
     std::string child_rel = rel.empty() ? child : rel + "/" + child;
     if (std::find(exclude.begin(), exclude.end(), child_rel) != exclude.end()) continue;
     TreeEntry entry{std::move(child_rel), EntryType::file, false, 0};
@@ -67,7 +71,7 @@ Result<void> walk_dir(int parent_fd, const std::string& name, const std::string&
       entry.size = static_cast<std::uint64_t>(st.st_size);
     }
     if (type == DT_DIR) {
-      DP_TRY_VOID(walk_dir(::dirfd(dir.get()), child, entry.rel, exclude, visit));
+      DP_TRY_VOID(walk_dir(::dirfd(dir.get()), child, entry.rel, exclude, visit, cancel));
     } else if (type == DT_REG || type == DT_LNK) {
       entry.type = type == DT_LNK ? EntryType::symlink : EntryType::file;
       visit(std::move(entry));
@@ -86,8 +90,9 @@ bool path_less(std::string_view a, std::string_view b) {
 }
 
 Result<void> walk_tree(const std::filesystem::path& root, const std::vector<std::string>& exclude,
-                       const std::function<void(TreeEntry&&)>& visit) {
-  auto result = walk_dir(AT_FDCWD, root.string(), "", exclude, visit);
+                       const std::function<void(TreeEntry&&)>& visit,
+                       const std::atomic<bool>* cancel) {
+  auto result = walk_dir(AT_FDCWD, root.string(), "", exclude, visit, cancel);
   if (!result) return Unexpected<Error>(std::move(result).error().context(root.string()));
   return {};
 }

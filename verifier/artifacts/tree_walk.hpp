@@ -1,6 +1,7 @@
 #pragma once
 // A streamed, deterministic walk of a directory tree: the order manifests
 // are written and merged in, so neither side has to be held in memory.
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -33,8 +34,11 @@ bool path_less(std::string_view a, std::string_view b);
 // are reported, never followed; directories are descended; other types
 // (fifos, sockets, devices) and relative paths in `exclude` are skipped.
 // Memory: one sorted listing per directory on the current path.
-// Errc::io naming the directory that cannot be listed or stat'ed.
+// Errc::io naming the directory that cannot be listed or stat'ed;
+// Errc::interrupted as soon as `*cancel` is true (checked before each entry),
+// so a walk of a huge or slow tree can be stopped from another thread.
 Result<void> walk_tree(const std::filesystem::path& root, const std::vector<std::string>& exclude,
-                       const std::function<void(TreeEntry&&)>& visit);
+                       const std::function<void(TreeEntry&&)>& visit,
+                       const std::atomic<bool>* cancel = nullptr);
 
 }  // namespace dp::artifacts

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 
 #include <filesystem>
@@ -17,6 +18,7 @@
 
 #include "verifier/artifacts/block_ring.hpp"
 #include "verifier/artifacts/digest.hpp"
+#include "verifier/artifacts/tree_walk.hpp"
 #include "verifier/core/fd.hpp"
 #include "verifier/core/temp_dir.hpp"
 
@@ -386,6 +388,29 @@ TEST_F(Manifest, UsageErrors) {
   EXPECT_EQ(bad.error().code, Errc::invalid_input);
   EXPECT_NE(bad.error().message.find(":1: not a drillproof manifest"), std::string::npos)
       << bad.error().message;
+}
+
+}  // namespace
+}  // namespace dp::artifacts
+
+namespace dp::artifacts {
+namespace {
+
+// A walk stops as soon as its cancel flag is set (from the visitor here, as
+// another thread would): nothing after is visited, and the walk says so.
+TEST_F(Manifest, WalkStopsWhenCancelled) {
+  std::atomic<bool> cancel = false;
+  std::vector<std::string> seen;
+  auto walked = walk_tree(
+      tree(), {},
+      [&](TreeEntry&& e) {
+        seen.push_back(e.rel);
+        if (seen.size() == 2) cancel = true;
+      },
+      &cancel);
+  ASSERT_FALSE(walked);
+  EXPECT_EQ(walked.error().code, Errc::interrupted) << walked.error().message;
+  EXPECT_EQ(seen, (std::vector<std::string>{"a.txt", "empty"}));
 }
 
 }  // namespace
