@@ -1,0 +1,93 @@
+#pragma once
+// A PostgreSQL WAL archive (the directory archive_command copies into),
+// checked for continuity without restoring anything: from the base backup's
+// start segment to the newest segment, per timeline, following timeline
+// history files. docs/wal.md.
+//
+// What the directory may hold, by name:
+//   000000010000000000000003          a segment (24 upper-case hex digits)
+//   000000010000000000000003.gz       a compressed segment: counted as present
+//                                     (its size and header cannot be checked)
+//   000000010000000000000003.partial  the old timeline's last segment after a
+//                                     promotion: present, not required
+//   00000002.history                  "<parent tli>\t<switch LSN>\t<reason>"
+//                                     per ancestor, oldest first
+//   000000010000000000000002.00000028.backup  pg_basebackup's backup history
+//                                     file: START/STOP WAL LOCATION, STOP TIME
+// Anything else is ignored. Only files are read; nothing is written.
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "verifier/core/child_process.hpp"
+#include "verifier/core/result.hpp"
+
+namespace dp::artifacts {
+
+struct WalArchiveQuery {
+  // The base backup's START WAL segment (backup_label's "START WAL LOCATION
+  // ... (file X)"), e.g. "000000010000000000000002". Empty: the oldest
+  // segment of the oldest timeline in the archive.
+  std::string start_segment;
+  // pg_waldump, to read the commit and restore-point times of the last
+  // contiguous segment (the latest reachable time). Empty: records are not
+  // read and `latest` stays unset.
+  std::filesystem::path pg_waldump;
+  // For pg_waldump; a run past it is a problem, not an error.
+  Deadline deadline = deadline_in(std::chrono::minutes(5));
+};
+
+// One run of consecutive missing segments on one timeline.
+struct WalGap {
+  std::uint32_t timeline = 0;
+  std::string first_missing, last_missing;  // segment names, equal for one segment
+  std::uint64_t count = 0;
+};
+
+struct WalArchiveReport {
+  using TimePoint = std::chrono::system_clock::time_point;
+  std::uint64_t segment_size = 0;        // from the first segment's long page header
+  std::vector<std::uint32_t> timelines;  // followed, oldest first
+  // The contiguous run from the start segment (across timeline switches):
+  // a restore can replay up to the end of last_segment. Empty if even the
+  // start segment is missing.
+  std::string first_segment, last_segment;
+  std::vector<WalGap> gaps;  // in the order they are met on the followed path
+  // Each a full sentence naming the file: wrong size, header for another
+  // LSN, unreadable, malformed history file, pg_waldump failure.
+  std::vector<std::string> problems;
+  std::vector<std::string> notes;  // e.g. "3 compressed segments (.gz) counted as present"
+  // Backup end: the STOP TIME of the start segment's .backup file (else of
+  // the newest .backup file on the followed path); nullopt if there is none.
+  std::optional<TimePoint> earliest;
+  std::optional<TimePoint> latest;  // newest commit / restore point time readable up to
+                                    // last_segment (needs pg_waldump)
+  bool contiguous() const { return gaps.empty() && problems.empty(); }
+  // The first segment a restore would miss ("" when none is missing):
+  // gaps.front().first_missing.
+  std::string first_missing() const {
+    return gaps.empty() ? std::string() : gaps.front().first_missing;
+  }
+};
+
+// Scans `archive` (a directory). Work is bounded by its listing, never by
+// LSN arithmetic from a file name, so a crafted name costs nothing.
+// Timelines: start on the start segment's timeline; the newest timeline
+// whose history file lists that timeline as an ancestor is the target; each
+// ancestor's segments are expected up to the segment holding its switch
+// point, then the child's from there (the child's copy of the switch segment
+// or the parent's .partial/full segment satisfies it).
+// Errors: Errc::not_found for a missing archive directory, Errc::invalid_input
+// for a start segment that is not a segment name or a directory with no
+// segments at all, Errc::io when the directory cannot be listed.
+Result<WalArchiveReport> scan_wal_archive(const std::filesystem::path& archive,
+                                          const WalArchiveQuery& query);
+
+// The START WAL segment named by DIR/backup_label ("START WAL LOCATION:
+// 0/2000028 (file 000000010000000000000002)"). Errc::not_found / invalid_input.
+Result<std::string> backup_label_start_segment(const std::filesystem::path& backup_dir);
+
+}  // namespace dp::artifacts
