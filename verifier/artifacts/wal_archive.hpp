@@ -60,8 +60,8 @@ struct WalArchiveReport {
   // LSN, unreadable, malformed history file, pg_waldump failure.
   std::vector<std::string> problems;
   std::vector<std::string> notes;  // e.g. "3 compressed segments (.gz) counted as present"
-  // Backup end: the STOP TIME of the start segment's .backup file (else of
-  // the newest .backup file on the followed path); nullopt if there is none.
+  // Backup end: the STOP TIME of the first .backup file on the contiguous
+  // run (the start segment's, for a base backup's); nullopt if there is none.
   std::optional<TimePoint> earliest;
   std::optional<TimePoint> latest;  // newest commit / restore point time readable up to
                                     // last_segment (needs pg_waldump)
@@ -75,11 +75,21 @@ struct WalArchiveReport {
 
 // Scans `archive` (a directory). Work is bounded by its listing, never by
 // LSN arithmetic from a file name, so a crafted name costs nothing.
-// Timelines: start on the start segment's timeline; the newest timeline
-// whose history file lists that timeline as an ancestor is the target; each
-// ancestor's segments are expected up to the segment holding its switch
-// point, then the child's from there (the child's copy of the switch segment
-// or the parent's .partial/full segment satisfies it).
+// Timelines: start on the start segment's timeline; the target is the
+// newest timeline whose history file lists the start timeline as an ancestor
+// with a switch point after the start segment's first byte. Each ancestor's
+// segments are expected up to the one before the segment holding its switch
+// point; that segment and the rest come from the child (the parent's copy is
+// archived as .partial and not needed). On the target timeline segments are
+// expected up to its newest one in the archive. A timeline above the start
+// one with segments but no history file is a problem (not followed); a
+// malformed history file is a problem and its timeline is not followed.
+// Segments are checked like pg_wal.cpp's: size, and a first page addressed to
+// the segment. The contiguous run ends at the first gap or bad segment.
+// Earliest: STOP TIME of the first .backup file whose segment is on the
+// contiguous run. Latest: the newest COMMIT/ABORT time pg_waldump prints for
+// the last segments of the run (up to 8 back, plain files only); a pg_waldump
+// that cannot run is a note, not a problem.
 // Errors: Errc::not_found for a missing archive directory, Errc::invalid_input
 // for a start segment that is not a segment name or a directory with no
 // segments at all, Errc::io when the directory cannot be listed.

@@ -1,0 +1,251 @@
+// Integration: `drillproof wal check` on the WAL archive of a real
+// PostgreSQL cluster (archive_mode=on, archive_command='cp %p ARCHIVE/%f'):
+// a pg_basebackup, several switched segments with commits, then the
+// archive as it is (contiguous, PITR window up to the last commit), with a
+// segment removed (exactly one gap naming it), and after a restore of the
+// base backup from the archive that ends recovery on timeline 2 and archives
+// into the same directory (the history file followed).
+#include <fmt/format.h>
+#include <sys/stat.h>
+
+#include <fstream>
+#include <regex>
+#include <thread>
+
+#include "tests/integration/source_pg.hpp"
+#include "verifier/core/timestamp.hpp"
+
+namespace dp::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+void chown_tree(const fs::path& root, const Credentials& user) {
+  ::chown(root.c_str(), user.uid, user.gid);
+  for (const auto& e : fs::recursive_directory_iterator(root))
+    ::lchown(e.path().c_str(), user.uid, user.gid);
+}
+
+class WalArchiveCheck : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    s_work = new TempDir(world_dir("dp-walarch-"));
+    auto user = server_user("");
+    if (!user) {
+      s_why = user.error().message;
+      return;
+    }
+    fs::create_directory(archive());
+    chown_tree(archive(), *user);
+    std::string why;
+    auto source = SourcePg::start(
+        why, {"-c", "wal_level=replica", "-c", "max_wal_senders=4", "-c", "archive_mode=on", "-c",
+              "archive_command=cp %p " + archive().string() + "/%f"});
+    if (source) s_source = new SourcePg(std::move(*source));
+    if (!s_source) {
+      s_why = "PostgreSQL unavailable: " + why;
+      return;
+    }
+    auto run = s_source->client(
+        "pg_basebackup", {"-D", backup().string(), "-Fp", "-X", "stream", "--checkpoint=fast"});
+    if (!run || !run->status.ok()) {
+      s_why = fmt::format("pg_basebackup failed: {}", run ? run->err : run.error().message);
+      return;
+    }
+    // Four segments with a commit each; the last commit's time is the PITR
+    // window's end.
+    std::string out = s_source->psql("CREATE TABLE t (i int)");
+    for (int i = 0; i < 4 && out.rfind("error", 0) != 0; ++i)
+      out = s_source->psql(
+          fmt::format("INSERT INTO t VALUES ({}) RETURNING to_char(now() AT TIME ZONE 'UTC', "
+                      "'YYYY-MM-DD HH24:MI:SS.US'), pg_walfile_name(pg_switch_wal())",
+                      i));
+    if (out.rfind("error", 0) == 0) {
+      s_why = "generating WAL failed: " + out;
+      return;
+    }
+    auto bar = out.find('|');
+    s_last_commit = out.substr(0, bar);
+    s_last_segment = out.substr(bar + 1);
+    if (!wait_archived(s_last_segment)) s_why = s_last_segment + " was not archived in 60 s";
+  }
+  static bool wait_archived(const std::string& segment) {
+    for (int i = 0; i < 600; ++i) {
+      if (fs::exists(archive() / segment)) return true;
+      std::this_thread::sleep_for(100ms);
+    }
+    return false;
+  }
+  static void TearDownTestSuite() {
+    delete s_source;
+    delete s_work;
+    s_source = nullptr;
+    s_work = nullptr;
+  }
+  void SetUp() override {
+    DP_REQUIRE_OR_SKIP(s_why.empty(), s_why);
+    m_dir.emplace(world_dir("dp-walarchcase-"));
+  }
+  void TearDown() override {
+    if (HasFailure() && m_dir) m_dir->keep();
+  }
+
+  static fs::path archive() { return s_work->path() / "archive"; }
+  static fs::path backup() { return s_work->path() / "base"; }
+  fs::path archive_copy() {
+    fs::path to = m_dir->path() / "archive";
+    fs::copy(archive(), to, fs::copy_options::recursive);
+    return to;
+  }
+  static std::string start_segment() {
+    std::smatch m;
+    std::string label = read_text(backup() / "backup_label");
+    return std::regex_search(label, m, std::regex("\\(file ([0-9A-F]{24})\\)")) ? m[1].str() : "";
+  }
+  static nlohmann::json check(const fs::path& arch, int& exit_code) {
+    auto run = run_cli({"wal", "check", arch.string(), "--backup", backup().string(), "--json"});
+    exit_code = run.exit_code;
+    auto out = nlohmann::json::parse(run.out, nullptr, false);
+    EXPECT_FALSE(out.is_discarded()) << run.out << run.err;
+    return out;
+  }
+
+  static SourcePg* s_source;
+  static TempDir* s_work;
+  static std::string s_why, s_last_commit, s_last_segment;
+  std::optional<TempDir> m_dir;
+};
+SourcePg* WalArchiveCheck::s_source = nullptr;
+TempDir* WalArchiveCheck::s_work = nullptr;
+std::string WalArchiveCheck::s_why;
+std::string WalArchiveCheck::s_last_commit;
+std::string WalArchiveCheck::s_last_segment;
+
+TEST_F(WalArchiveCheck, ContiguousArchiveAndItsPitrWindow) {
+  int exit_code = -1;
+  auto out = check(archive_copy(), exit_code);
+  EXPECT_EQ(exit_code, 0) << out.dump(1);
+  EXPECT_EQ(out["contiguous"], true);
+  EXPECT_EQ(out["timelines"], nlohmann::json::array({1}));
+  EXPECT_EQ(out["start_segment"], start_segment());
+  EXPECT_EQ(out["first_segment"], start_segment());
+  EXPECT_EQ(out["last_segment"], s_last_segment);
+  EXPECT_EQ(out["gaps"], nlohmann::json::array());
+  EXPECT_EQ(out["problems"], nlohmann::json::array());
+  // The window: from the backup's end (its .backup file's STOP TIME) to the
+  // last commit, which happened right after now() in its transaction.
+  std::string label = read_text(archive() / (start_segment() + ".00000028.backup"));
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(label, m, std::regex("STOP TIME: ([0-9-]+ [0-9:]+) UTC"))) << label;
+  EXPECT_EQ(out["earliest"], format_timestamp(*parse_timestamp(m[1].str())));
+  ASSERT_TRUE(out["latest"].is_string()) << out.dump(1);
+  auto latest = parse_timestamp(out["latest"].get<std::string>());
+  auto commit = parse_timestamp(s_last_commit);
+  ASSERT_TRUE(latest && commit) << s_last_commit;
+  EXPECT_GE(*latest + 1s, *commit);  // `latest` is printed in whole seconds
+  EXPECT_LE(*latest, *commit + 5s);
+}
+
+TEST_F(WalArchiveCheck, RemovedSegmentIsExactlyOneGap) {
+  fs::path arch = archive_copy();
+  // The second segment after the backup's start.
+  std::string start = start_segment();
+  std::string victim =
+      start.substr(0, 16) + fmt::format("{:08X}", std::stoul(start.substr(16), nullptr, 16) + 2);
+  ASSERT_TRUE(fs::remove(arch / victim)) << victim;
+  int exit_code = -1;
+  auto out = check(arch, exit_code);
+  EXPECT_EQ(exit_code, 1);
+  EXPECT_EQ(out["contiguous"], false);
+  EXPECT_EQ(out["first_missing"], victim);
+  EXPECT_EQ(out["gaps"],
+            nlohmann::json::parse(fmt::format(
+                R"([{{"timeline": 1, "first_missing": "{}", "last_missing": "{}", "count": 1}}])",
+                victim, victim)));
+  EXPECT_EQ(out["problems"], nlohmann::json::array());
+
+  auto text = run_cli({"wal", "check", arch.string(), "--from", start});
+  EXPECT_EQ(text.exit_code, 1);
+  EXPECT_NE(text.out.find(fmt::format("\ngap: {} missing (timeline 1)\n", victim)),
+            std::string::npos)
+      << text.out;
+  EXPECT_NE(
+      text.out.find(fmt::format("NOT CONTIGUOUS: 1 gap, 0 problems; first missing: {}\n", victim)),
+      std::string::npos)
+      << text.out;
+}
+
+TEST_F(WalArchiveCheck, BadInputIsUsageError) {
+  auto run = run_cli({"wal", "check", (m_dir->path() / "nope").string()});
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_EQ(run.err,
+            "drillproof wal check: " + (m_dir->path() / "nope").string() + ": no such directory\n");
+  run = run_cli({"wal", "check", archive().string(), "--from", "0001"});
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_EQ(run.err,
+            "drillproof wal check: \"0001\": not a WAL segment name (24 upper-case hex digits, "
+            "e.g. 000000010000000000000002)\n");
+}
+
+// The base backup restored from a copy of the archive: recovery replays to
+// the archive's end and, with no target, starts timeline 2, writing
+// 00000002.history and archiving into the same copy; a commit and a switch
+// on timeline 2 follow. The check follows the history file.
+TEST_F(WalArchiveCheck, TimelineSwitchIsFollowed) {
+  auto user = server_user("");
+  ASSERT_TRUE(user) << user.error().message;
+  fs::path arch = archive_copy();
+  chown_tree(m_dir->path(), *user);
+  auto scratch = drills::PgScratch::create(s_source->scratch().binaries(),
+                                           {*user, std::chrono::seconds(60), false});
+  ASSERT_TRUE(scratch) << scratch.error().message;
+  fs::copy(backup(), scratch->data_dir(), fs::copy_options::recursive);
+  std::ofstream(scratch->data_dir() / "recovery.signal");
+  ::chmod(scratch->data_dir().c_str(), 0700);
+  chown_tree(scratch->data_dir(), *user);
+  auto up =
+      scratch->launch({"-c", "restore_command=cp " + arch.string() + "/%f %p", "-c",
+                       "archive_mode=on", "-c", "archive_command=cp %p " + arch.string() + "/%f"},
+                      deadline_in(2min));
+  ASSERT_TRUE(up) << up.error().message;
+  SpawnOptions o;
+  o.argv = {(scratch->binaries().bindir / "psql").string(),
+            "-h",
+            scratch->dir().string(),
+            "-U",
+            "postgres",
+            "-X",
+            "-At",
+            "-c",
+            "INSERT INTO t VALUES (99) RETURNING pg_walfile_name(pg_switch_wal())"};
+  auto run = run_captured(std::move(o), 1min);
+  ASSERT_TRUE(run && run->status.ok()) << (run ? run->err : run.error().message);
+  std::string last = std::string(trim(run->out));
+  ASSERT_EQ(last.substr(0, 8), "00000002");
+  for (int i = 0; i < 600 && !fs::exists(arch / last); ++i) std::this_thread::sleep_for(100ms);
+  ASSERT_TRUE(fs::exists(arch / "00000002.history"));
+
+  int exit_code = -1;
+  auto out = check(arch, exit_code);
+  EXPECT_EQ(exit_code, 0) << out.dump(1);
+  EXPECT_EQ(out["timelines"], nlohmann::json::array({1, 2}));
+  EXPECT_EQ(out["first_segment"], start_segment());
+  EXPECT_EQ(out["last_segment"], last);
+  EXPECT_EQ(out["gaps"], nlohmann::json::array());
+
+  // Without timeline 2's first segment the gap is named on timeline 2.
+  std::string history = read_text(arch / "00000002.history");
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(history, m, std::regex("^1\t([0-9A-F]+)/([0-9A-F]+)"))) << history;
+  std::uint64_t sw = (std::stoull(m[1], nullptr, 16) << 32) | std::stoull(m[2], nullptr, 16);
+  std::string first2 = fmt::format("00000002{:08X}{:08X}", sw >> 32, (sw & 0xFFFFFFFFu) >> 24);
+  ASSERT_TRUE(fs::remove(arch / first2)) << first2;
+  out = check(arch, exit_code);
+  EXPECT_EQ(exit_code, 1);
+  EXPECT_EQ(out["first_missing"], first2) << out.dump(1);
+  ASSERT_EQ(out["gaps"].size(), 1u);
+  EXPECT_EQ(out["gaps"][0]["timeline"], 2);
+}
+
+}  // namespace
+}  // namespace dp::test
