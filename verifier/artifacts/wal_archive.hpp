@@ -32,11 +32,11 @@ struct WalArchiveQuery {
   // ... (file X)"), e.g. "000000010000000000000002". Empty: the oldest
   // segment of the oldest timeline in the archive.
   std::string start_segment;
-  // pg_waldump, to read the commit and restore-point times of the last
-  // contiguous segment (the latest reachable time). Empty: records are not
-  // read and `latest` stays unset.
+  // pg_waldump (see pg_waldump.hpp find_pg_waldump), to read the commit
+  // times of the last contiguous segments (the latest reachable time).
+  // Empty: records are not read and `latest` stays unset.
   std::filesystem::path pg_waldump;
-  // For pg_waldump; a run past it is a problem, not an error.
+  // For pg_waldump; a run past it leaves `latest` unset with a note.
   Deadline deadline = deadline_in(std::chrono::minutes(5));
 };
 
@@ -56,15 +56,19 @@ struct WalArchiveReport {
   // start segment is missing.
   std::string first_segment, last_segment;
   std::vector<WalGap> gaps;  // in the order they are met on the followed path
-  // Each a full sentence naming the file: wrong size, header for another
-  // LSN, unreadable, malformed history file, pg_waldump failure.
+  // Each names the file or timeline: wrong size, header for another LSN,
+  // unreadable, malformed history file, a timeline without history file,
+  // a name not valid for the segment size.
   std::vector<std::string> problems;
-  std::vector<std::string> notes;  // e.g. "3 compressed segments (.gz) counted as present"
+  // Not problems: "3 compressed segments (.gz) counted as present; not
+  // read", .partial segments, why `latest` is unknown.
+  std::vector<std::string> notes;
   // Backup end: the STOP TIME of the first .backup file on the contiguous
   // run (the start segment's, for a base backup's); nullopt if there is none.
   std::optional<TimePoint> earliest;
-  std::optional<TimePoint> latest;  // newest commit / restore point time readable up to
-                                    // last_segment (needs pg_waldump)
+  // The newest COMMIT or ABORT time in the last segments of the contiguous
+  // run (needs pg_waldump; restore points carry no time in its output).
+  std::optional<TimePoint> latest;
   bool contiguous() const { return gaps.empty() && problems.empty(); }
   // The first segment a restore would miss ("" when none is missing):
   // gaps.front().first_missing.
