@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <sys/stat.h>
 
+#include <cstring>
 #include <fstream>
 #include <regex>
 #include <thread>
@@ -259,6 +260,72 @@ TEST_F(WalArchiveCheck, TimelineSwitchIsFollowed) {
                 R"([{{"timeline": 2, "first_missing": "{}", "last_missing": "{}", "count": 1}}])",
                 first2, first2)));
   EXPECT_EQ(out["last_segment"].get<std::string>().substr(0, 8), "00000001");
+}
+
+// The drill's manifest phase decodes the base backup's WAL too (plan key
+// parse_wal, default true): a byte flipped inside the checkpoint record fails
+// it before anything starts; with parse_wal = false the phase passes (the
+// segments are whole) and the restore itself then cannot replay the WAL.
+TEST_F(WalArchiveCheck, DrillManifestPhaseDecodesWal) {
+  fs::path copy = m_dir->path() / "base";
+  fs::copy(backup(), copy, fs::copy_options::recursive);
+  std::string label = read_text(copy / "backup_label");
+  std::smatch m;
+  ASSERT_TRUE(
+      std::regex_search(label, m, std::regex("CHECKPOINT LOCATION: ([0-9A-F]+)/([0-9A-F]+)")));
+  std::uint64_t ckpt = (std::stoull(m[1], nullptr, 16) << 32) | std::stoull(m[2], nullptr, 16);
+  fs::path segment = copy / "pg_wal" / start_segment();
+  std::string data = read_text(segment);
+  std::size_t at = static_cast<std::size_t>(ckpt % (16u << 20));
+  std::uint64_t prev = 0;
+  std::memcpy(&prev, data.data() + at + 8, 8);  // XLogRecord.xl_prev
+  data[at + 40] = static_cast<char>(data[at + 40] ^ 0x10);
+  write_text(segment, data);
+  auto lsn = [](std::uint64_t v) { return fmt::format("{:X}/{:X}", v >> 32, v & 0xFFFFFFFFu); };
+
+  fs::path tmp = m_dir->path() / "tmp";
+  fs::create_directory(tmp);
+  ::chmod(tmp.c_str(), 0755);
+  auto drill = [&](const std::string& extra) {
+    fs::path plan = m_dir->path() / "plan.toml";
+    write_text(plan, fmt::format(R"([plan]
+name = "wal parse"
+
+[[backup]]
+name = "base"
+engine = "postgres"
+path = "{}"
+database = "postgres"
+{}
+
+[[backup.check]]
+type = "query"
+name = "one"
+sql = "SELECT 1"
+expect_rows = [[1]]
+)",
+                                 copy.string(), extra));
+    fs::remove_all(m_dir->path() / "out");
+    return run_cli({"run", plan.string(), "--out", (m_dir->path() / "out").string()},
+                   {{"TMPDIR", tmp.string()}});
+  };
+  auto run = drill("");
+  EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
+  auto report = nlohmann::json::parse(read_text(m_dir->path() / "out/report.json"));
+  const auto& phases = report["backups"][0]["phases"];
+  EXPECT_EQ(phases[0]["name"], "manifest");
+  EXPECT_EQ(phases[0]["status"], "failed");
+  EXPECT_EQ(phases[0]["message"],
+            fmt::format("1 finding against {}\nwal: WAL parsing failed for timeline 1: "
+                        "pg_waldump: error: error in WAL record at {}: incorrect resource "
+                        "manager data checksum in record at {}",
+                        (copy / "backup_manifest").string(), lsn(prev), lsn(ckpt)));
+
+  run = drill("parse_wal = false");
+  EXPECT_EQ(run.exit_code, 3) << run.out << run.err;
+  report = nlohmann::json::parse(read_text(m_dir->path() / "out/report.json"));
+  EXPECT_EQ(report["backups"][0]["phases"][0]["name"], "manifest");
+  EXPECT_EQ(report["backups"][0]["phases"][0]["status"], "passed");
 }
 
 }  // namespace
