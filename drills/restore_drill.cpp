@@ -163,7 +163,9 @@ class Drill {
     say("verifying the manifest");
     auto root = manifest_root(pg);
     if (!root) return end(phase, Unexpected<Error>(std::move(root).error()));
-    auto report = pg ? artifacts::verify_pg_manifest(*root, manifest, {})
+    artifacts::PgWalParseOptions wal;
+    wal.enabled = m_job.backup.parse_wal;
+    auto report = pg ? artifacts::verify_pg_manifest(*root, manifest, {}, wal)
                      : artifacts::verify_manifest(*root, manifest, {});
     if (!report && pg && report.error().code == Errc::invalid_input)
       return fail(phase, manifest, report.error().message, "manifest_digest");

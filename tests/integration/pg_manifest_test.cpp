@@ -3,12 +3,15 @@
 // `drillproof manifest verify DIR DIR/backup_manifest` and by PostgreSQL's
 // own pg_verifybackup on the same copies. Each damaged copy (flipped byte,
 // truncated file, deleted file, extra file, edited manifest, stale manifest,
-// missing WAL segment) must give the same set of (kind, path) problems from
-// both tools, and our exact finding text. The clean copy passes both.
+// missing WAL segment, a damaged WAL record) must give the same set of
+// (kind, path) problems from both tools, and our exact finding text. The
+// clean copy passes both. With --no-parse-wal / pg_verifybackup -n neither
+// decodes WAL records.
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <regex>
 #include <set>
 
@@ -102,10 +105,11 @@ class PgManifestVsPgVerifybackup : public ::testing::Test {
   };
 
   // Runs both tools on `dir`; problems as (kind, path).
-  Verdicts verify_both(const fs::path& dir) {
+  Verdicts verify_both(const fs::path& dir, bool parse_wal = true) {
     Verdicts v;
     SpawnOptions o;
     o.argv = {(s_source->scratch().binaries().bindir / "pg_verifybackup").string(), dir.string()};
+    if (!parse_wal) o.argv.push_back("-n");
     auto pg = run_captured(std::move(o), std::chrono::minutes(5));
     EXPECT_TRUE(pg) << pg.error().message;
     if (pg) {
@@ -113,8 +117,10 @@ class PgManifestVsPgVerifybackup : public ::testing::Test {
       v.pg_err = pg->err;
       v.pg = pg_problems(pg->err);
     }
-    auto dp =
-        run_cli({"manifest", "verify", dir.string(), (dir / "backup_manifest").string(), "--json"});
+    std::vector<std::string> args = {"manifest", "verify", dir.string(),
+                                     (dir / "backup_manifest").string(), "--json"};
+    if (!parse_wal) args.push_back("--no-parse-wal");
+    auto dp = run_cli(args);
     v.dp_exit = dp.exit_code;
     auto out = nlohmann::json::parse(dp.out, nullptr, false);
     EXPECT_FALSE(out.is_discarded()) << dp.out << dp.err;
@@ -274,14 +280,65 @@ TEST_F(PgManifestVsPgVerifybackup, MissingWalSegment) {
   auto v = verify_both(dir);
   EXPECT_EQ(v.pg, (std::set<Problem>{{"wal", ""}})) << v.pg_err;
   EXPECT_EQ(v.dp, v.pg);
-  ASSERT_EQ(v.dp_findings.size(), 1u);
+  // Sorted by path: pg_waldump's failure ("pg_wal"), then the file check's.
+  ASSERT_EQ(v.dp_findings.size(), 2u) << v.dp_findings.dump(1);
+  ASSERT_EQ(segments.size(), 1u) << "the expected pg_waldump message assumes one segment";
+  EXPECT_EQ(v.dp_findings[0]["path"], "pg_wal");
+  EXPECT_EQ(v.dp_findings[0]["message"],
+            "WAL parsing failed for timeline 1: pg_waldump: error: could not find any WAL file");
   std::string rel = "pg_wal/" + segments.front().filename().string();
-  EXPECT_EQ(v.dp_findings[0]["path"], rel);
+  EXPECT_EQ(v.dp_findings[1]["path"], rel);
   auto range = nlohmann::json::parse(read_text(dir / "backup_manifest"))["WAL-Ranges"][0];
   EXPECT_EQ(
-      v.dp_findings[0]["message"],
+      v.dp_findings[1]["message"],
       fmt::format("{}: needed for WAL range {}-{} on timeline 1: missing", rel,
                   range["Start-LSN"].get<std::string>(), range["End-LSN"].get<std::string>()));
+  // Without record parsing the file check still finds it; pg_verifybackup -n too.
+  auto n = verify_both(dir, false);
+  EXPECT_EQ(n.pg, (std::set<Problem>{})) << "pg_verifybackup -n does not check WAL: " << n.pg_err;
+  ASSERT_EQ(n.dp_findings.size(), 1u) << n.dp_findings.dump(1);
+  EXPECT_EQ(n.dp_findings[0]["path"], rel);
+}
+
+// A byte flipped inside a WAL record, past the segment's first page header:
+// the file check cannot see it, pg_waldump's record CRC does. The checkpoint
+// record (backup_label's CHECKPOINT LOCATION) is inside every WAL range and
+// is not its first record; its xl_prev names the record before it, which is
+// where pg_waldump says the error is.
+TEST_F(PgManifestVsPgVerifybackup, FlippedByteInsideAWalRecord) {
+  fs::path dir = copy_of("crc");
+  std::string label = read_text(dir / "backup_label");
+  std::smatch m;
+  ASSERT_TRUE(
+      std::regex_search(label, m, std::regex("CHECKPOINT LOCATION: ([0-9A-F]+)/([0-9A-F]+)")))
+      << label;
+  std::uint64_t ckpt = (std::stoull(m[1], nullptr, 16) << 32) | std::stoull(m[2], nullptr, 16);
+  ASSERT_TRUE(std::regex_search(label, m, std::regex("\\(file ([0-9A-F]{24})\\)"))) << label;
+  fs::path segment = dir / "pg_wal" / m[1].str();
+  std::string data = read_text(segment);
+  ASSERT_EQ(data.size(), 16u << 20);
+  std::size_t at = static_cast<std::size_t>(ckpt % (16u << 20));
+  std::uint64_t prev = 0;
+  std::memcpy(&prev, data.data() + at + 8, 8);              // XLogRecord.xl_prev
+  data[at + 40] = static_cast<char>(data[at + 40] ^ 0x10);  // in the record's data
+  write_text(segment, data);
+  auto lsn = [](std::uint64_t v) { return fmt::format("{:X}/{:X}", v >> 32, v & 0xFFFFFFFFu); };
+
+  auto v = verify_both(dir);
+  EXPECT_EQ(v.pg, (std::set<Problem>{{"wal", ""}})) << v.pg_err;
+  EXPECT_EQ(v.dp, v.pg);
+  EXPECT_EQ(v.dp_exit, 1);
+  ASSERT_EQ(v.dp_findings.size(), 1u) << v.dp_findings.dump(1);
+  EXPECT_EQ(v.dp_findings[0]["path"], "pg_wal");
+  EXPECT_EQ(v.dp_findings[0]["message"],
+            fmt::format("WAL parsing failed for timeline 1: pg_waldump: error: error in WAL record "
+                        "at {}: incorrect resource manager data checksum in record at {}",
+                        lsn(prev), lsn(ckpt)));
+
+  auto n = verify_both(dir, false);
+  EXPECT_EQ(n.pg_exit, 0) << n.pg_err;
+  EXPECT_EQ(n.dp_exit, 0) << n.dp_findings.dump(1);
+  EXPECT_TRUE(n.dp.empty());
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "verifier/artifacts/manifest.hpp"
+#include "verifier/artifacts/pg_wal.hpp"
 #include "verifier/core/result.hpp"
 
 namespace dp::artifacts {
@@ -28,8 +29,10 @@ Result<bool> is_pg_backup_manifest(const std::filesystem::path& manifest);
 //                    differs from a version 2 manifest's System-Identifier
 //   unreadable       could not be read
 //   wal              a WAL segment that WAL-Ranges needs is not in pg_wal/
-//                    (missing, or not of the segment size); WAL records are
-//                    not parsed (pg_verifybackup runs pg_waldump for that)
+//                    (missing, or not of the segment size); and, unless
+//                    wal.enabled is false, a range pg_waldump cannot parse
+//                    (as pg_verifybackup; see parse_pg_wal), which runs on
+//                    one more thread while the files are hashed
 // As pg_verifybackup does by default, these paths are never reported missing,
 // extra or changed: backup_manifest, pg_wal/, postgresql.auto.conf,
 // standby.signal, recovery.signal. Symlinks (pg_tblspc/<oid>) are followed.
@@ -41,6 +44,7 @@ Result<bool> is_pg_backup_manifest(const std::filesystem::path& manifest);
 // directory that cannot be listed.
 Result<VerifyReport> verify_pg_manifest(const std::filesystem::path& root,
                                         const std::filesystem::path& manifest,
-                                        const VerifyOptions& options);
+                                        const VerifyOptions& options,
+                                        const PgWalParseOptions& wal = {});
 
 }  // namespace dp::artifacts

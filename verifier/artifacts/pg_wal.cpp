@@ -9,7 +9,9 @@
 #include <cstring>
 #include <optional>
 
+#include "verifier/artifacts/pg_waldump.hpp"
 #include "verifier/core/fd.hpp"
+#include "verifier/core/text.hpp"
 
 namespace fs = std::filesystem;
 
@@ -19,22 +21,17 @@ namespace {
 constexpr std::uint64_t k_default_seg_size = 16 << 20;
 constexpr std::uint16_t k_long_header = 0x0002;  // XLP_LONG_HEADER
 
+}  // namespace
+
 // XLogLongPageHeaderData, stable since PostgreSQL 11: magic u16, info u16,
 // tli u32, pageaddr u64, rem_len u32, (pad), sysid u64, seg_size u32, blcksz u32.
-struct LongHeader {
-  std::uint16_t info = 0;
-  std::uint32_t tli = 0;
-  std::uint64_t pageaddr = 0;
-  std::uint32_t seg_size = 0;
-};
-
-std::optional<LongHeader> read_long_header(const fs::path& file) {
+std::optional<WalLongHeader> read_wal_long_header(const fs::path& file) {
   Fd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd.valid()) return std::nullopt;
   std::array<unsigned char, 40> b{};
   if (::pread(fd.get(), b.data(), b.size(), 0) != static_cast<ssize_t>(b.size()))
     return std::nullopt;
-  LongHeader h;
+  WalLongHeader h;
   std::memcpy(&h.info, b.data() + 2, 2);
   std::memcpy(&h.tli, b.data() + 4, 4);
   std::memcpy(&h.pageaddr, b.data() + 8, 8);
@@ -43,27 +40,29 @@ std::optional<LongHeader> read_long_header(const fs::path& file) {
   return h;
 }
 
-bool valid_seg_size(std::uint64_t s) {
+bool valid_wal_segment_size(std::uint64_t s) {
   return s >= (1u << 20) && s <= (1u << 30) && (s & (s - 1)) == 0;
 }
 
-bool is_segment_name(const std::string& name) {
+bool is_wal_segment_name(std::string_view name) {
   return name.size() == 24 && std::all_of(name.begin(), name.end(), [](char c) {
            return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F');
          });
 }
+
+namespace {
 
 std::uint64_t find_seg_size(const fs::path& wal_dir) {
   std::error_code ec;
   std::vector<std::string> names;
   for (fs::directory_iterator it(wal_dir, ec), end; !ec && it != end; it.increment(ec)) {
     std::string name = it->path().filename().string();
-    if (is_segment_name(name)) names.push_back(std::move(name));
+    if (is_wal_segment_name(name)) names.push_back(std::move(name));
   }
   std::sort(names.begin(), names.end());
   for (const auto& name : names) {
-    auto h = read_long_header(wal_dir / name);
-    if (h && valid_seg_size(h->seg_size)) return h->seg_size;
+    auto h = read_wal_long_header(wal_dir / name);
+    if (h && valid_wal_segment_size(h->seg_size)) return h->seg_size;
   }
   return k_default_seg_size;
 }
@@ -89,7 +88,7 @@ std::vector<std::uint64_t> present_segments(const fs::path& wal_dir, std::uint32
   std::error_code ec;
   for (fs::directory_iterator it(wal_dir, ec), end; !ec && it != end; it.increment(ec)) {
     std::string name = it->path().filename().string();
-    if (!is_segment_name(name)) continue;
+    if (!is_wal_segment_name(name)) continue;
     auto hex = [&](std::size_t at) {
       return static_cast<std::uint64_t>(std::stoull(name.substr(at, 8), nullptr, 16));
     };
@@ -144,7 +143,7 @@ std::vector<ManifestFinding> check_pg_wal(const fs::path& root,
       } else if (size != seg_size) {
         problem = fmt::format("{} bytes, a segment is {}", size, seg_size);
       } else {
-        auto h = read_long_header(file);
+        auto h = read_wal_long_header(file);
         if (!h)
           problem = "its first page is not a WAL segment header";
         else if (h->pageaddr != segno * seg_size)
@@ -157,6 +156,50 @@ std::vector<ManifestFinding> check_pg_wal(const fs::path& root,
                                       fmt::format("{}: needed for {}: {}", rel, range, problem)});
     }
     if (expect <= last) missing(expect, last);
+  }
+  return out;
+}
+
+std::vector<ManifestFinding> parse_pg_wal(const fs::path& root,
+                                          const std::vector<PgWalRange>& ranges,
+                                          const PgWalParseOptions& options) {
+  std::vector<ManifestFinding> out;
+  if (!options.enabled || ranges.empty()) return out;
+  auto finding = [&](std::string message) {
+    out.push_back(ManifestFinding{FindingKind::wal, "pg_wal", std::move(message)});
+  };
+  fs::path waldump = options.pg_waldump;
+  if (waldump.empty()) {
+    auto found = find_pg_waldump(pg_data_major(root));
+    if (!found) {
+      std::string_view msg = found.error().message;
+      finding(fmt::format("WAL not parsed: {}; --no-parse-wal skips parsing",
+                          msg.substr(0, msg.find('\n'))));
+      return out;
+    }
+    waldump = *found;
+  }
+  const Deadline deadline = deadline_in(options.timeout);
+  const std::string wal_dir = (root / "pg_wal").string();
+  for (const auto& r : ranges) {
+    auto run =
+        run_pg_waldump(waldump,
+                       {"--quiet", "--path=" + wal_dir, fmt::format("--timeline={}", r.timeline),
+                        "--start=" + format_lsn(r.start_lsn), "--end=" + format_lsn(r.end_lsn)},
+                       deadline);
+    if (!run) {
+      if (run.error().code == Errc::interrupted) return out;
+      std::string_view msg = run.error().message;
+      finding(fmt::format("WAL not parsed for timeline {}: {}: {}", r.timeline, waldump.string(),
+                          msg.substr(0, msg.find('\n'))));
+      continue;
+    }
+    if (run->status.ok()) continue;
+    std::string_view err = trim(run->err);
+    std::string_view first = err.substr(0, err.find('\n'));
+    finding(fmt::format("WAL parsing failed for timeline {}: {}", r.timeline,
+                        first.empty() ? "pg_waldump: " + run->status.describe()
+                                      : escape_control(std::string(first))));
   }
   return out;
 }

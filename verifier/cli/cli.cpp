@@ -23,6 +23,7 @@ const Command k_commands[] = {
     {"status", "Nagios/Icinga plugin and Prometheus textfile over the run history", &setup_status},
     {"manifest", "create a manifest of a directory tree, or verify a tree against one",
      &setup_manifest},
+    {"wal", "check a PostgreSQL WAL archive for gaps and report its PITR window", &setup_wal},
 };
 
 }  // namespace

@@ -29,6 +29,7 @@ Runner setup_verify(CLI::App& sub);
 Runner setup_audit(CLI::App& sub);
 Runner setup_status(CLI::App& sub);
 Runner setup_manifest(CLI::App& sub);
+Runner setup_wal(CLI::App& sub);
 
 struct RunSettings {
   std::string out;  // empty: ./drillproof-report/<UTC timestamp>/

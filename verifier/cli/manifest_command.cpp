@@ -18,6 +18,7 @@ struct ManifestArgs {
   std::string algorithm = "xxh3-128";
   unsigned threads = 0;
   bool json = false;
+  bool no_parse_wal = false;  // verify of a backup_manifest: skip pg_waldump
 };
 
 // One self-rewriting status line on stderr, only when stderr is a terminal,
@@ -112,7 +113,9 @@ int verify_command(const ManifestArgs& args) {
   bool is_pg = sniffed && *sniffed;
   std::optional<ProgressLine> progress(std::in_place);
   artifacts::VerifyOptions options{args.threads, progress->callback()};
-  auto report = is_pg ? artifacts::verify_pg_manifest(args.path, args.manifest, options)
+  artifacts::PgWalParseOptions wal;
+  wal.enabled = !args.no_parse_wal;
+  auto report = is_pg ? artifacts::verify_pg_manifest(args.path, args.manifest, options, wal)
                       : artifacts::verify_manifest(args.path, args.manifest, options);
   progress.reset();
   if (!report) return failure_exit(report.error(), "verify");
@@ -154,6 +157,9 @@ Runner setup_manifest(CLI::App& sub) {
       ->add_option("manifest", verify_args->manifest,
                    "the manifest file: drillproof's, or a pg_basebackup's DIR/backup_manifest")
       ->required();
+  verify->add_flag("--no-parse-wal", verify_args->no_parse_wal,
+                   "backup_manifest: do not parse the WAL records with pg_waldump (like "
+                   "pg_verifybackup -n); segments are still checked by file");
   for (auto [app, args] :
        {std::pair{create, create_args.get()}, std::pair{verify, verify_args.get()}}) {
     app->add_option("--threads", args->threads, "hashing threads (default: one per core)")
@@ -162,7 +168,8 @@ Runner setup_manifest(CLI::App& sub) {
   }
   sub.footer(
       "exit codes: 0 every file matches; 1 findings (missing, extra, changed, resized, "
-      "unreadable files, an edited manifest, missing WAL of a pg_basebackup), each named; 2 usage "
+      "unreadable files, an edited manifest, missing or unparsable WAL of a pg_basebackup), each "
+      "named; 2 usage "
       "error (no such directory, "
       "unreadable or malformed manifest); 3 a file could not be read while creating");
   return [create, create_args, verify_args] {

@@ -104,6 +104,10 @@ struct BackupConfig {
   // Point-in-time recovery (docs/plan.md "Point-in-time recovery"); none:
   // the backup is restored as it is.
   std::optional<PitrConfig> pitr;
+  // postgres base backups: the manifest verification also decodes the WAL
+  // records of backup_manifest's WAL-Ranges with pg_waldump (as
+  // pg_verifybackup does; false: like its -n).
+  bool parse_wal = true;
 };
 
 // A retention rule of a [[catalog]] (docs/plan.md): "daily 35d" asks for a

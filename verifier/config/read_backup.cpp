@@ -31,7 +31,8 @@ constexpr std::string_view k_keys[] = {"name",
                                        "reference_time",
                                        "manifest",
                                        "format",
-                                       "verify_manifest"};
+                                       "verify_manifest",
+                                       "parse_wal"};
 constexpr std::int64_t k_max_restore_jobs = 1024;
 constexpr std::size_t k_max_database_name = 63;  // PostgreSQL's NAMEDATALEN - 1
 
@@ -225,6 +226,13 @@ void read_format_keys(Reader& reader, const toml::table& table, std::optional<En
                       BackupConfig& out) {
   auto format = reader.string(table, "format", k_where, Need::optional);
   auto verify = reader.boolean(table, "verify_manifest", k_where, Need::optional);
+  if (auto parse_wal = reader.boolean(table, "parse_wal", k_where, Need::optional)) {
+    if (engine && engine != EngineKind::postgres)
+      reader.report(reader.key_pos(table, "parse_wal"),
+                    "'parse_wal' applies to postgres base backups only");
+    else
+      out.parse_wal = *parse_wal;
+  }
   bool postgres = engine == EngineKind::postgres;
   if (format) {
     SourcePos at = reader.pos(*table.get("format"));

@@ -222,7 +222,11 @@ class PgVerify : public ::testing::Test {
   fs::path root() const { return m_dir->path() / "backup"; }
   fs::path manifest() const { return root() / "backup_manifest"; }
   VerifyReport verify(unsigned threads = 2) {
-    auto r = verify_pg_manifest(root(), manifest(), {threads, {}});
+    // Synthetic segments: records are parsed in pg_wal_parse_test.cpp and the
+    // integration test, not here.
+    PgWalParseOptions no_parse;
+    no_parse.enabled = false;
+    auto r = verify_pg_manifest(root(), manifest(), {threads, {}}, no_parse);
     EXPECT_TRUE(r) << r.error().message;
     return r ? *r : VerifyReport{};
   }

@@ -110,5 +110,20 @@ TEST_F(FormatKeys, OptOutContradictsANamedManifest) {
                        "names is always verified"));
 }
 
+TEST_F(FormatKeys, ParseWalIsOnByDefaultAndPostgresOnly) {
+  auto result = parse_plan(plan("postgres", "base", ""));
+  ASSERT_TRUE(result) << result.error().front().format();
+  EXPECT_TRUE(result->backups.at(0).parse_wal);
+  result = parse_plan(plan("postgres", "base", "parse_wal = false\n"));
+  ASSERT_TRUE(result) << result.error().front().format();
+  EXPECT_FALSE(result->backups.at(0).parse_wal);
+  auto out = errors(plan("sqlite", "orders.dump", "parse_wal = false\n"));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0], at(8, 1, "'parse_wal' applies to postgres base backups only"));
+  out = errors(plan("postgres", "base", "parse_wal = \"no\"\n"));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0], at(8, 13, "'parse_wal' must be a boolean (true or false), got string"));
+}
+
 }  // namespace
 }  // namespace dp::config

@@ -441,7 +441,8 @@ a = 1
   EXPECT_EQ(out[1], at(8, 1,
                        "unknown key 'compress' in [[backup]]; expected one of: name, engine, "
                        "path, database, rto, rpo, restore_timeout, restore_jobs, roles, check, "
-                       "snapshot, source, reference_time, manifest, format, verify_manifest"));
+                       "snapshot, source, reference_time, manifest, format, verify_manifest, "
+                       "parse_wal"));
   EXPECT_EQ(out[2], at(13, 1,
                        "unknown key 'minimum' in [[backup.check]] of type 'row_count'; expected "
                        "one of: type, name, table, expect, min, max"));
