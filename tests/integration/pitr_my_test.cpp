@@ -55,6 +55,10 @@ class PitrMy : public ::testing::Test {
     if (auto err = s_source->dump({"--single-transaction", "shop"}, work("plain.sql"));
         !err.empty())
       return fail("mariadb-dump: " + err);
+    auto backup = s_source->run(s_source->scratch().binaries().backup,
+                                {"--backup", "--target-dir=" + work("backup").string()});
+    if (!backup || !backup->status.ok())
+      return fail("mariadb-backup: " + (backup ? backup->err : backup.error().message));
     std::this_thread::sleep_for(1s);
     for (int i = 1; i <= k_markers; ++i) {
       std::string sql = fmt::format("INSERT INTO shop.marker VALUES ({}, UTC_TIMESTAMP(6))", i);
@@ -111,7 +115,8 @@ class PitrMy : public ::testing::Test {
   }
 
   static plan::BackupJob job(const fs::path& dump, const fs::path& archive,
-                             std::optional<Clock::time_point> target) {
+                             std::optional<Clock::time_point> target,
+                             const std::string& position = "") {
     plan::BackupJob job;
     job.backup.name = "shop";
     job.backup.engine = EngineKind::mysql;
@@ -120,6 +125,7 @@ class PitrMy : public ::testing::Test {
     config::PitrConfig pitr;
     pitr.binlog_archive = archive;
     pitr.target_time = target;
+    pitr.target_position = position;
     pitr.recovery_point_query = "SELECT MAX(written_at) FROM marker";
     job.backup.pitr = pitr;
     return job;
@@ -137,12 +143,16 @@ class PitrMy : public ::testing::Test {
         drills::MyScratch::create(s_source->scratch().binaries(), s_source->scratch().options());
     EXPECT_TRUE(scratch) << scratch.error().message;
     if (!scratch) return out;
-    auto ok = scratch->initialize();
-    if (ok) ok = scratch->launch();
+    const bool physical = fs::is_directory(job.backup.path);
+    Result<void> ok;
+    if (!physical) ok = scratch->initialize();
+    if (ok && !physical) ok = scratch->launch();
     EXPECT_TRUE(ok) << ok.error().message;
     if (!ok) return out;
-    out.run = drills::restore_mysql_dump(*scratch, job, drills::BackupFormat::mysql_dump,
-                                         deadline_in(std::chrono::minutes(5)));
+    out.run = physical ? drills::restore_mysql_physical(*scratch, job,
+                                                        deadline_in(std::chrono::minutes(5)))
+                       : drills::restore_mysql_dump(*scratch, job, drills::BackupFormat::mysql_dump,
+                                                    deadline_in(std::chrono::minutes(5)));
     if (!out.run.result) return out;
     auto db = engine::connect(scratch->connect_options("shop"));
     EXPECT_TRUE(db) << db.error().message;
@@ -204,6 +214,37 @@ TEST_F(PitrMy, ReplaysToATargetTimeInTheMiddle) {
                                                      target - s_markers[newest].written_at)));
   EXPECT_EQ(pitr.first_missing, "");
   EXPECT_EQ(pitr.target, "time " + format_timestamp(target));
+}
+
+TEST_F(PitrMy, MariadbBackupReplaysFromItsBinlogInfo) {
+  auto start = drills::read_binlog_start(drills::BackupFormat::mariadb_backup, work("backup"));
+  ASSERT_TRUE(start) << start.error().message;
+  EXPECT_EQ(start->file, "mysql-bin.000002");
+  const auto target = middle_target();
+  Restored r = restore(job(work("backup"), work("archive"), target));
+  ASSERT_TRUE(r.run.result) << r.run.result.error().message << "\n" << r.run.stderr_tail;
+  ASSERT_TRUE(r.run.pitr);
+  EXPECT_EQ(r.run.pitr->status, reports::Status::passed) << r.run.pitr->message;
+  EXPECT_EQ(r.seqs, expected_upto(target));
+}
+
+// file 000003 holds markers 7..12: its end (the next file's start) keeps them all.
+TEST_F(PitrMy, ReplaysToATargetPosition) {
+  Restored r = restore(job(work("shop.sql"), work("archive"), std::nullopt, "mysql-bin.000004:4"));
+  ASSERT_TRUE(r.run.result) << r.run.result.error().message;
+  ASSERT_TRUE(r.run.pitr);
+  EXPECT_EQ(r.run.pitr->status, reports::Status::passed) << r.run.pitr->message;
+  EXPECT_EQ(r.seqs, (std::set<int>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}));
+  EXPECT_EQ(r.run.pitr->reached_lsn.rfind("mysql-bin.000003:", 0), 0u) << r.run.pitr->reached_lsn;
+  EXPECT_EQ(r.run.pitr->target, "position mysql-bin.000004:4");
+}
+
+TEST_F(PitrMy, TargetPositionPastTheArchiveNamesTheFirstMissingFile) {
+  Restored r = restore(job(work("shop.sql"), work("archive"), std::nullopt, "mysql-bin.000009:4"));
+  ASSERT_TRUE(r.run.pitr);
+  EXPECT_EQ(r.run.pitr->status, reports::Status::failed);
+  EXPECT_EQ(r.run.pitr->first_missing, "mysql-bin.000007");
+  EXPECT_EQ(r.seqs.size(), s_markers.size());
 }
 
 TEST_F(PitrMy, LatestReplaysTheWholeArchive) {
