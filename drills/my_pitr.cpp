@@ -464,12 +464,22 @@ reports::PitrResult replay_binlogs(const MyScratch& scratch, const config::PitrC
   return done(Status::passed, "");
 }
 
+reports::PitrResult refused_pitr(const config::PitrConfig& pitr, const Error& why) {
+  reports::PitrResult r;
+  r.target = describe_target(pitr);
+  r.target_time = pitr.target_time;
+  r.status = Status::error;
+  r.message = why.message;
+  return r;
+}
+
 void replay_binlog_archive(RestoreRun& run, const MyScratch& scratch, const plan::BackupJob& job,
                            BackupFormat format, std::chrono::steady_clock::time_point started,
                            Deadline deadline) {
   if (!run.result || !job.backup.pitr || job.backup.pitr->binlog_archive.empty()) return;
   auto start = read_binlog_start(format, job.backup.path);
   if (!start) {
+    run.pitr = refused_pitr(*job.backup.pitr, start.error());
     run.result = Unexpected<Error>(std::move(start).error());
     return;
   }

@@ -73,6 +73,8 @@ reports::PitrResult replay_binlogs(const MyScratch& scratch, const config::PitrC
 // the PitrResult in run.pitr. Missing coordinates or a target before the
 // backup make run.result an Errc::invalid_input error.
 struct RestoreRun;
+// The PitrResult of a recovery refused before it started (status error).
+reports::PitrResult refused_pitr(const config::PitrConfig& pitr, const Error& why);
 void replay_binlog_archive(RestoreRun& run, const MyScratch& scratch, const plan::BackupJob& job,
                            BackupFormat format, std::chrono::steady_clock::time_point started,
                            Deadline deadline);

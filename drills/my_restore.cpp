@@ -74,8 +74,11 @@ RestoreRun restore_mysql_dump(const MyScratch& scratch, const plan::BackupJob& j
   // Point-in-time recovery needs the dump's binlog coordinates: refused
   // before the load rather than after it.
   if (job.backup.pitr && !job.backup.pitr->binlog_archive.empty())
-    if (auto start = read_binlog_start(format, job.backup.path); !start)
-      return {Unexpected<Error>(std::move(start).error()), ""};
+    if (auto start = read_binlog_start(format, job.backup.path); !start) {
+      RestoreRun refused{Unexpected<Error>(start.error()), ""};
+      refused.pitr = refused_pitr(*job.backup.pitr, start.error());
+      return refused;
+    }
   const std::string& db = job.backup.database;
   auto created =
       my::execute_admin(scratch.connect_options(""),
