@@ -175,11 +175,70 @@ class PitrMy : public ::testing::Test {
   }
   static Clock::time_point middle_target() { return s_markers[13].written_at + 500ms; }
 
+  // `drillproof run` with a plan naming the dump, `archive` and
+  // target_time; the report goes to cli()/report.
+  fs::path cli() {
+    if (!m_cli) {
+      m_cli.emplace(world_dir("dp-pitrmycli-"));
+      fs::create_directory(m_cli->path() / "tmp");
+      ::chmod((m_cli->path() / "tmp").c_str(), 0755);
+    }
+    return m_cli->path();
+  }
+  CliRun drill(const fs::path& archive, const std::string& target_time) {
+    fs::path plan = cli() / "plan.toml";
+    write_text(plan, fmt::format(R"([plan]
+name = "shop pitr"
+start_timeout = "60s"
+
+[[backup]]
+name = "shop"
+engine = "mysql"
+path = "{}"
+database = "shop"
+binlog_archive = "{}"
+target_time = "{}"
+recovery_point_query = "SELECT MAX(written_at) FROM marker"
+)",
+                                 work("shop.sql").string(), archive.string(), target_time));
+    return run_cli({"run", plan.string(), "--out", (cli() / "report").string()},
+                   {{"TMPDIR", (cli() / "tmp").string()}});
+  }
+  nlohmann::json pitr() { return read_json(cli() / "report/report.json")["backups"][0]["pitr"]; }
+  std::optional<TempDir> m_cli;
+
   static inline TempDir* s_work = nullptr;
   static inline BinlogSourceMy* s_source = nullptr;
   static inline std::string s_why;
   static inline std::vector<Marker> s_markers;
 };
+
+// Pure parsing, no server: mariadb-binlog's event header lines (hours are
+// printed %2d) and binlog file numbering.
+TEST(PitrMyParse, EventHeaderLines) {
+  auto h = drills::parse_binlog_event_header(
+      "#261121  9:40:12 server id 1  end_log_pos 1520 CRC32 0x1a2b3c4d \tXid = 42");
+  ASSERT_TRUE(h);
+  EXPECT_EQ(h->end_pos, 1520u);
+  EXPECT_FALSE(h->bookkeeping);
+  EXPECT_EQ(format_timestamp(h->time), "2026-11-21T09:40:12Z");
+  auto rotate = drills::parse_binlog_event_header(
+      "#261121 19:40:12 server id 1  end_log_pos 388 CRC32 0x0 \tRotate to mysql-bin.000004  pos: "
+      "4");
+  ASSERT_TRUE(rotate);
+  EXPECT_TRUE(rotate->bookkeeping);
+  EXPECT_FALSE(drills::parse_binlog_event_header("# at 4"));
+  EXPECT_FALSE(drills::parse_binlog_event_header("#Q> INSERT INTO marker VALUES (1, NOW())"));
+  EXPECT_FALSE(drills::parse_binlog_event_header("### INSERT INTO `shop`.`marker`"));
+}
+
+TEST(PitrMyParse, BinlogNumbering) {
+  EXPECT_EQ(drills::binlog_name("mysql-bin.000003", 12), "mysql-bin.000012");
+  EXPECT_EQ(drills::binlog_name("host-bin.999999", 1000000), "host-bin.1000000");
+  EXPECT_EQ(drills::binlog_number("mysql-bin.000012"), 12u);
+  EXPECT_FALSE(drills::binlog_number("mysql-bin.index"));
+  EXPECT_FALSE(drills::binlog_number("mysql-bin"));
+}
 
 TEST_F(PitrMy, DumpCoordinatesAreReadFromTheMasterDataComment) {
   auto start = drills::read_binlog_start(drills::BackupFormat::mysql_dump, work("shop.sql"));
@@ -341,7 +400,49 @@ TEST_F(PitrMy, DumpWithoutCoordinatesIsRefusedNamingTheOption) {
                 "no point to start replaying binlog_archive from\nhint: make the dump with "
                 "mariadb-dump --master-data=2 (mysqldump --source-data=2), or --dump-slave=2 on "
                 "a replica");
-  EXPECT_FALSE(r.run.pitr);
+  ASSERT_TRUE(r.run.pitr);
+  EXPECT_EQ(r.run.pitr->status, reports::Status::error);
+  EXPECT_EQ(r.run.pitr->message, r.run.result.error().message);
+}
+
+// Through `drillproof run`: the plan's binlog_archive and target_time, the
+// exit code and report.json's pitr entry.
+TEST_F(PitrMy, CliRunReplaysToTheTargetTimeAndReportsIt) {
+  const auto target = std::chrono::floor<std::chrono::seconds>(s_markers[13].written_at);
+  CliRun run = drill(work("archive"), format_timestamp(target));
+  EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
+  auto p = pitr();
+  ASSERT_EQ(p.size(), 1u) << p.dump(2);
+  EXPECT_EQ(p[0]["status"], "passed") << p.dump(2);
+  EXPECT_EQ(p[0]["target"], "time " + format_timestamp(target));
+  EXPECT_EQ(p[0]["message"], "");
+  EXPECT_EQ(p[0]["first_missing"], "");
+  const int newest = *expected_upto(target).rbegin();
+  EXPECT_EQ(p[0]["reached_time"],
+            format_timestamp(std::chrono::floor<std::chrono::seconds>(
+                                 s_markers[static_cast<std::size_t>(newest)].written_at))
+                .insert(19, ".000"))
+      << p.dump(2);
+  EXPECT_EQ(p[0]["reached_lsn"].get<std::string>().rfind("mysql-bin.00000", 0), 0u);
+  EXPECT_FALSE(p[0]["recovery_point"].is_null());
+}
+
+// Negative control through the CLI: the gap fails the run (exit 1) and
+// report.json names the missing file.
+TEST_F(PitrMy, CliRunWithAGapFailsAndNamesTheMissingFile) {
+  fs::path archive = archive_copy("cli-gap");
+  fs::remove(archive / "mysql-bin.000003");
+  const auto target = std::chrono::floor<std::chrono::seconds>(s_markers[13].written_at);
+  CliRun run = drill(archive, format_timestamp(target));
+  EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
+  auto p = pitr();
+  ASSERT_EQ(p.size(), 1u) << p.dump(2);
+  EXPECT_EQ(p[0]["status"], "failed");
+  EXPECT_EQ(p[0]["first_missing"], "mysql-bin.000003");
+  EXPECT_EQ(p[0]["message"].get<std::string>().rfind(
+                "binlog archive lacks mysql-bin.000003: replay stopped at mysql-bin.000002:", 0),
+            0u)
+      << p.dump(2);
 }
 
 }  // namespace
