@@ -9,6 +9,7 @@
 
 #include "drills/file_tree.hpp"
 #include "drills/restore.hpp"
+#include "verifier/core/signals.hpp"
 #include "verifier/core/text.hpp"
 #include "verifier/core/timestamp.hpp"
 #include "verifier/engine/engine.hpp"
@@ -256,7 +257,8 @@ namespace {
 
 struct Step {
   bool ok = true;
-  std::string message;  // why it failed
+  bool untestable = false;  // could not run the tools, timed out, interrupted
+  std::string message;      // why it failed
   Decoded decoded;
 };
 
@@ -282,7 +284,8 @@ Step replay_file(const MyScratch& scratch, const fs::path& file, std::optional<s
       child ? child->wait(deadline) : Result<ExitStatus>(Unexpected<Error>(child.error()));
   if (!status) {
     step.ok = false;
-    step.message = status.error().message;
+    step.untestable = true;
+    step.message = "mariadb-binlog: " + status.error().message;
     return step;
   }
   if (!status->ok()) {
@@ -313,7 +316,8 @@ Step replay_file(const MyScratch& scratch, const fs::path& file, std::optional<s
   fs::remove(sql, ec);
   if (!applied) {
     step.ok = false;
-    step.message = applied.error().message;
+    step.untestable = true;
+    step.message = scratch.binaries().client.filename().string() + ": " + applied.error().message;
   } else if (!applied->ok()) {
     step.ok = false;
     step.message =
@@ -433,7 +437,12 @@ reports::PitrResult replay_binlogs(const MyScratch& scratch, const config::PitrC
       r.reached_lsn = fmt::format("{}:{}", name, step.decoded.last_change->end_pos);
       r.reached_time = step.decoded.last_change->time;
     }
-    if (!step.ok) return done(Status::failed, step.message + "; replay stopped at " + where());
+    if (!step.ok)
+      return done(step.untestable ? Status::error : Status::failed,
+                  step.message + "; replay stopped at " + where());
+    if (interrupted())
+      return done(Status::error, fmt::format("interrupted by signal {}; replay stopped at {}",
+                                             interrupt_signal(), where()));
     const auto size = fs::file_size(file, ec);
     const bool consumed = step.decoded.last_end >= size || (from && *from >= size);
     if (last_wanted) {

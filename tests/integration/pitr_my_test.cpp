@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <fstream>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -105,6 +106,13 @@ class PitrMy : public ::testing::Test {
     return out;
   }
   static fs::path work(const std::string& name) { return s_work->path() / name; }
+
+  static std::map<std::string, std::string> archive_bytes(const fs::path& dir) {
+    std::map<std::string, std::string> out;
+    for (const auto& e : fs::directory_iterator(dir))
+      out[e.path().filename().string()] = read_text(e.path());
+    return out;
+  }
 
   // A copy of the archive for a negative control to damage.
   static fs::path archive_copy(const std::string& name) {
@@ -249,6 +257,7 @@ TEST_F(PitrMy, DumpCoordinatesAreReadFromTheMasterDataComment) {
 
 TEST_F(PitrMy, ReplaysToATargetTimeInTheMiddle) {
   const auto target = middle_target();
+  const auto before = archive_bytes(work("archive"));
   Restored r = restore(job(work("shop.sql"), work("archive"), target));
   ASSERT_TRUE(r.run.result) << r.run.result.error().message << "\n" << r.run.stderr_tail;
   ASSERT_TRUE(r.run.pitr);
@@ -273,6 +282,8 @@ TEST_F(PitrMy, ReplaysToATargetTimeInTheMiddle) {
                                                      target - s_markers[newest].written_at)));
   EXPECT_EQ(pitr.first_missing, "");
   EXPECT_EQ(pitr.target, "time " + format_timestamp(target));
+  // The archive is only read.
+  EXPECT_EQ(archive_bytes(work("archive")), before);
 }
 
 TEST_F(PitrMy, MariadbBackupReplaysFromItsBinlogInfo) {
