@@ -29,7 +29,8 @@ struct BinlogStart {
 
 // mysqldump / mariadb-dump made with --source-data=2 / --master-data=2: the
 // header comment "-- CHANGE MASTER TO MASTER_LOG_FILE='f', MASTER_LOG_POS=n;"
-// (--dump-slave's commented form too); mariadb-backup: its
+// (--dump-slave's commented form too; MySQL 8's "CHANGE REPLICATION SOURCE
+// TO SOURCE_LOG_FILE=..., SOURCE_LOG_POS=..."); mariadb-backup: its
 // xtrabackup_binlog_info (or mariadb_backup_binlog_info). Errc::invalid_input
 // naming the backup and the option that records them when absent.
 Result<BinlogStart> read_binlog_start(BackupFormat format, const std::filesystem::path& backup);

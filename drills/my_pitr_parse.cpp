@@ -87,10 +87,14 @@ Result<BinlogStart> dump_coordinates(BackupFormat format, const fs::path& path) 
   if (!head) return Unexpected<Error>(std::move(head).error());
   BinlogStart start;
   for (std::string_view line : split_lines(*head)) {
-    if (line.find("CHANGE MASTER TO") != std::string_view::npos &&
-        line.find("MASTER_LOG_FILE=") != std::string_view::npos && start.file.empty()) {
-      auto file = value_after(line, "MASTER_LOG_FILE=");
-      auto pos = value_after(line, "MASTER_LOG_POS=");
+    // MariaDB and MySQL 5.7 write CHANGE MASTER TO MASTER_LOG_FILE;
+    // MySQL 8.0.23+ (--source-data) CHANGE REPLICATION SOURCE TO SOURCE_LOG_FILE.
+    for (std::string_view kind : {"MASTER", "SOURCE"}) {
+      const std::string file_key = std::string(kind) + "_LOG_FILE=";
+      const std::string pos_key = std::string(kind) + "_LOG_POS=";
+      if (!start.file.empty() || line.find(file_key) == std::string_view::npos) continue;
+      auto file = value_after(line, file_key);
+      auto pos = value_after(line, pos_key);
       auto n = pos ? to_u64(*pos) : std::nullopt;
       if (file && n && !file->empty()) {
         start.file = *file;

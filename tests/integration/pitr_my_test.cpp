@@ -248,6 +248,28 @@ TEST(PitrMyParse, BinlogNumbering) {
   EXPECT_FALSE(drills::binlog_number("mysql-bin"));
 }
 
+// MySQL 8's --source-data=2 comment, and a gzip'd dump.
+TEST(PitrMyParse, SourceDataCommentOfAGzipDump) {
+  TempDir dir = world_dir("dp-pitrmy-parse-");
+  const fs::path sql = dir.path() / "d.sql";
+  write_text(sql,
+             "-- MySQL dump 10.13  Distrib 8.0.36\n--\n-- Position to start replication or "
+             "point-in-time recovery from\n--\n\n-- CHANGE REPLICATION SOURCE TO "
+             "SOURCE_LOG_FILE='binlog.000007', SOURCE_LOG_POS=157;\n\nCREATE TABLE t (a int);\n");
+  SpawnOptions gz;
+  gz.argv = {"gzip", "-k", sql.string()};
+  auto zipped = run_captured(std::move(gz), std::chrono::seconds(30));
+  ASSERT_TRUE(zipped && zipped->status.ok());
+  for (auto [format, path] :
+       {std::pair{drills::BackupFormat::mysql_dump, sql},
+        std::pair{drills::BackupFormat::mysql_dump_gz, fs::path(sql.string() + ".gz")}}) {
+    auto start = drills::read_binlog_start(format, path);
+    ASSERT_TRUE(start) << start.error().message;
+    EXPECT_EQ(start->file, "binlog.000007");
+    EXPECT_EQ(start->position, 157u);
+  }
+}
+
 TEST_F(PitrMy, DumpCoordinatesAreReadFromTheMasterDataComment) {
   auto start = drills::read_binlog_start(drills::BackupFormat::mysql_dump, work("shop.sql"));
   ASSERT_TRUE(start) << start.error().message;
