@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "drills/file_tree.hpp"
+#include "drills/my_pitr.hpp"
 #include "drills/restore.hpp"
 #include "verifier/core/fd.hpp"
 #include "verifier/core/signals.hpp"
@@ -68,7 +69,16 @@ RestoreRun finish(Result<ExitStatus> status, const std::string& tool, const fs::
 
 RestoreRun restore_mysql_dump(const MyScratch& scratch, const plan::BackupJob& job,
                               BackupFormat format, Deadline deadline) {
+  const auto started = std::chrono::steady_clock::now();
   if (auto ok = check_complete(job, format); !ok) return {std::move(ok), ""};
+  // Point-in-time recovery needs the dump's binlog coordinates: refused
+  // before the load rather than after it.
+  if (job.backup.pitr && !job.backup.pitr->binlog_archive.empty())
+    if (auto start = read_binlog_start(format, job.backup.path); !start) {
+      RestoreRun refused{Unexpected<Error>(start.error()), ""};
+      refused.pitr = refused_pitr(*job.backup.pitr, start.error());
+      return refused;
+    }
   const std::string& db = job.backup.database;
   auto created =
       my::execute_admin(scratch.connect_options(""),
@@ -98,7 +108,9 @@ RestoreRun restore_mysql_dump(const MyScratch& scratch, const plan::BackupJob& j
     client.in = Redirect::from_file(job.backup.path);
     auto child = ChildProcess::spawn(std::move(client));
     if (!child) return {Unexpected<Error>(std::move(child).error()), ""};
-    return finish(child->wait(deadline), tool, log);
+    RestoreRun run = finish(child->wait(deadline), tool, log);
+    replay_binlog_archive(run, scratch, job, format, started, deadline);
+    return run;
   }
 
   // .sql.gz: gzip -dc FILE | mariadb, so decompression runs on its own core.
@@ -127,11 +139,13 @@ RestoreRun restore_mysql_dump(const MyScratch& scratch, const plan::BackupJob& j
         Errc::process_failed,
         fmt::format("gzip -dc {} failed ({}): {}", job.backup.path.string(), gz_status->describe(),
                     tail_lines(read_file_tail(scratch.dir() / "gunzip.log", 4096), 1)));
+  replay_binlog_archive(run, scratch, job, format, started, deadline);
   return run;
 }
 
 RestoreRun restore_mysql_physical(MyScratch& scratch, const plan::BackupJob& job,
                                   Deadline deadline) {
+  const auto started = std::chrono::steady_clock::now();
   const MyBinaries& bin = scratch.binaries();
   if (bin.backup.empty())
     return {make_error(Errc::not_found,
@@ -176,6 +190,7 @@ RestoreRun restore_mysql_physical(MyScratch& scratch, const plan::BackupJob& job
     run.result = Unexpected<Error>(std::move(up).error());
     run.stderr_tail = tail_lines(read_file_tail(scratch.log_file(), 16384), k_tail_lines);
   }
+  replay_binlog_archive(run, scratch, job, BackupFormat::mariadb_backup, started, deadline);
   return run;
 }
 

@@ -3,9 +3,10 @@
 // settings reaching out to the source, our own configuration files), start
 // postgres on it and let crash recovery replay the WAL the backup carries.
 //
-// Point-in-time recovery (issue 8) slots in at prepare_recovery(): it will
-// write recovery.signal, restore_command and the recovery target there
-// instead of removing them.
+// Point-in-time recovery (issue 8, drills/pg_pitr.hpp): after
+// prepare_recovery() removed the source's signals, prepare_pitr() writes
+// recovery.signal and adds restore_command and the target to the server's
+// arguments; finish_pitr() waits for the promotion and reads where it landed.
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <sys/stat.h>
@@ -14,6 +15,7 @@
 
 #include "drills/file_tree.hpp"
 #include "drills/pg_basebackup.hpp"
+#include "drills/pg_pitr.hpp"
 #include "drills/restore.hpp"
 #include "verifier/core/signals.hpp"
 #include "verifier/core/text.hpp"
@@ -148,9 +150,9 @@ Result<void> check_wal(const fs::path& data, const fs::path& backup) {
                   backup.string(), label.start_wal_file));
 }
 
-// Issue 8 (wal_archive, recovery targets) writes recovery.signal and
-// restore_command here. Today the drill is crash recovery to the end of the
-// backup's own WAL, and a standby.signal (pg_basebackup -R) would make the
+// Without wal_archive the drill is crash recovery to the end of the
+// backup's own WAL (with one, prepare_pitr() writes recovery.signal after
+// this), and a standby.signal (pg_basebackup -R) would make the
 // scratch server a standby that streams from the source: both signals go.
 Result<void> prepare_recovery(const fs::path& data) {
   std::error_code ec;
@@ -266,16 +268,51 @@ RestoreRun restore_pg_basebackup(PgScratch& scratch, const plan::BackupJob& job,
   if (auto ok = check_private_copy(scratch.dir(), data); !ok) return {ok, ""};
   if (auto ok = check_major(data, backup, scratch.binaries()); !ok) return {ok, ""};
   if (auto ok = refuse_tablespace_links(data, backup); !ok) return {ok, ""};
-  if (auto ok = check_wal(data, backup); !ok) return {ok, ""};
+  if (!job.backup.pitr)  // with an archive, the WAL comes from there
+    if (auto ok = check_wal(data, backup); !ok) return {ok, ""};
   if (auto ok = prepare_recovery(data); !ok) return {ok, ""};
   if (scratch.options().run_as)
     if (auto owned = chown_tree(data, *scratch.options().run_as); !owned) return {owned, ""};
   auto args = config_args(scratch);
   if (!args) return {Unexpected<Error>(std::move(args).error()), ""};
-  // The restore ends when the server accepts connections: WAL replay is part
-  // of it, so it is bounded by restore_timeout, not start_timeout.
+  const auto& pitr = job.backup.pitr;
+  if (pitr) {
+    auto extra = prepare_pitr(*pitr, data, scratch.options().run_as);
+    if (!extra) {
+      RestoreRun refused{Unexpected<Error>(extra.error()), ""};
+      refused.pitr = reports::PitrResult{};
+      refused.pitr->target = describe_target(*pitr);
+      refused.pitr->target_time = pitr->target_time;
+      refused.pitr->status = extra.error().code == Errc::invalid_input ? reports::Status::failed
+                                                                       : reports::Status::error;
+      refused.pitr->message = extra.error().message;
+      return refused;
+    }
+    if (scratch.options().run_as)
+      if (auto owned = chown_tree(data / "recovery.signal", *scratch.options().run_as); !owned)
+        return {owned, ""};
+    args->insert(args->end(), extra->begin(), extra->end());
+  }
+  // The restore ends when the server accepts connections (and, with a
+  // wal_archive, has left recovery): WAL replay is part of it, so it is
+  // bounded by restore_timeout, not start_timeout.
   RestoreRun run;
-  if (auto up = scratch.launch(std::move(*args), deadline); !up) {
+  auto up = scratch.launch(std::move(*args), deadline);
+  if (pitr) {
+    bool promoted = false;
+    run.pitr = finish_pitr(scratch, *pitr, job.backup.database, up, deadline, promoted);
+    // A recovery that stopped (or never started) is the restore's outcome;
+    // one that promoted short of the archive's end still left a server the
+    // checks can read, and the PitrResult carries the shortfall.
+    if (!promoted) {
+      run.result = make_error(
+          run.pitr->status == reports::Status::failed ? Errc::invalid_input : Errc::process_failed,
+          run.pitr->message);
+      run.stderr_tail = tail_lines(read_file_tail(scratch.log_file(), 16384), k_tail_lines);
+      return run;
+    }
+  }
+  if (!up) {
     run.result = Unexpected<Error>(std::move(up).error());
     run.stderr_tail = tail_lines(read_file_tail(scratch.log_file(), 16384), k_tail_lines);
     return run;

@@ -8,6 +8,7 @@
 #include "verifier/artifacts/pg_manifest.hpp"
 #include "verifier/core/signals.hpp"
 #include "verifier/core/temp_dir.hpp"
+#include "verifier/core/timestamp.hpp"
 #include "verifier/engine/mysql/my_engine.hpp"
 #include "verifier/engine/postgres/pg_engine.hpp"
 
@@ -58,6 +59,7 @@ class Drill {
       m_result.status = reports::worst(m_result.status, o.status);
     for (const auto& c : m_result.checks)
       m_result.status = reports::worst(m_result.status, c.status);
+    for (const auto& p : m_result.pitr) m_result.status = reports::worst(m_result.status, p.status);
     return std::move(m_result);
   }
 
@@ -278,7 +280,15 @@ class Drill {
       run.result = make_error(Errc::interrupted,
                               fmt::format("interrupted by signal {}", interrupt_signal()));
     m_restored_at = since(m_start);
-    return end(phase, std::move(run.result), std::move(run.stderr_tail));
+    if (run.pitr) {
+      run.pitr->duration = m_restored_at;
+      m_result.pitr.push_back(*run.pitr);
+    }
+    bool ok = end(phase, std::move(run.result), std::move(run.stderr_tail));
+    // Recovery that fell short of its target is a finding about the backup
+    // and its archive (exit 1), not a drill that could not test.
+    if (!ok && run.pitr && run.pitr->status == Status::failed) phase.status = Status::failed;
+    return ok;
   }
 
   void objectives(bool restored) {
@@ -304,6 +314,30 @@ class Drill {
       }
     }
     m_result.objectives.push_back(std::move(rto));
+    pitr_rpo_objective();
+  }
+
+  // Point-in-time recovery measures the recovery point itself: the target
+  // (or the last replayed commit, for "latest") minus the newest committed
+  // change recovery_point_query found.
+  void pitr_rpo_objective() {
+    if (m_result.pitr.empty() || !m_result.pitr.front().data_loss) return;
+    const auto& p = m_result.pitr.front();
+    reports::ObjectiveResult rpo;
+    rpo.name = "rpo";
+    rpo.objective = m_job.rpo;
+    rpo.achieved = p.data_loss;
+    std::string what = fmt::format(
+        "newest committed change {} is {} before the {}", format_timestamp(*p.recovery_point),
+        format_duration(*p.data_loss), p.target_time ? "recovery target" : "last replayed commit");
+    if (m_job.rpo && *p.data_loss > *m_job.rpo) {
+      rpo.status = Status::failed;
+      rpo.message = fmt::format("{}, objective {}: missed by {}", what, format_duration(*m_job.rpo),
+                                format_duration(*p.data_loss - *m_job.rpo));
+    } else {
+      rpo.message = what + (m_job.rpo ? ", objective " + format_duration(*m_job.rpo) : "");
+    }
+    m_result.objectives.push_back(std::move(rpo));
   }
 
   void checks(bool restored) {
@@ -359,6 +393,8 @@ class Drill {
   // the objective is reported as not measured only when a check could have.
   void rpo_objective(const std::optional<Millis>& achieved) {
     if (!achieved) return;
+    for (const auto& o : m_result.objectives)
+      if (o.name == "rpo") return;  // measured by point-in-time recovery
     reports::ObjectiveResult rpo;
     rpo.name = "rpo";
     rpo.objective = m_job.rpo;

@@ -1,6 +1,9 @@
 // report.json, format_version 1 (docs/report.md). Built with nlohmann's
 // ordered_json so keys keep the documented order; never by concatenation.
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
+
+#include <chrono>
 
 #include <string>
 
@@ -80,6 +83,33 @@ Json check_json(const CheckResult& c) {
   return j;
 }
 
+// Milliseconds kept: a recovery point one second off the target matters.
+Json optional_time(const std::optional<std::chrono::system_clock::time_point>& t) {
+  if (!t) return Json(nullptr);
+  auto secs = std::chrono::floor<std::chrono::seconds>(*t);
+  auto ms = std::chrono::duration_cast<Millis>(*t - secs).count();
+  std::string text = format_utc(secs);
+  if (!text.empty() && text.back() == 'Z') text.pop_back();
+  return Json(fmt::format("{}.{:03}Z", text, ms));
+}
+
+Json pitr_json(const PitrResult& p) {
+  Json j;
+  j["target"] = p.target;
+  j["target_time"] = optional_time(p.target_time);
+  j["sampled"] = p.sampled;
+  j["status"] = status_name(p.status);
+  j["message"] = p.message;
+  j["reached_lsn"] = p.reached_lsn;
+  j["reached_time"] = optional_time(p.reached_time);
+  j["timeline"] = p.timeline;
+  j["first_missing"] = p.first_missing;
+  j["recovery_point"] = optional_time(p.recovery_point);
+  j["data_loss_s"] = optional_seconds(p.data_loss);
+  j["duration_s"] = seconds(p.duration);
+  return j;
+}
+
 Json backup_json(const BackupResult& b) {
   Json j;
   j["name"] = b.name;
@@ -97,6 +127,11 @@ Json backup_json(const BackupResult& b) {
   for (const auto& o : b.objectives) j["objectives"].push_back(objective_json(o));
   j["checks"] = Json::array();
   for (const auto& c : b.checks) j["checks"].push_back(check_json(c));
+  if (!b.pitr.empty()) {
+    j["pitr"] = Json::array();
+    for (const auto& p : b.pitr) j["pitr"].push_back(pitr_json(p));
+    j["pitr_seed"] = b.pitr_seed ? Json(*b.pitr_seed) : Json(nullptr);
+  }
   return j;
 }
 

@@ -112,6 +112,27 @@ Case objective_case(const ObjectiveResult& o) {
   return c;
 }
 
+// One testcase per point-in-time recovery: "pitr <target>" (sampled ones
+// say so), its reached point in the details.
+Case pitr_case(const PitrResult& p) {
+  Case c{fmt::format("pitr {}{}", p.sampled ? "sample " : "", p.target),
+         p.status,
+         p.duration,
+         "pitr",
+         first_line(p.message),
+         {},
+         {}};
+  append_line(c.details, "reached lsn: " + (p.reached_lsn.empty() ? "?" : p.reached_lsn));
+  if (p.reached_time) append_line(c.details, "reached time: " + format_utc(*p.reached_time));
+  if (p.timeline) append_line(c.details, fmt::format("timeline: {}", p.timeline));
+  if (!p.first_missing.empty()) append_line(c.details, "first missing segment: " + p.first_missing);
+  if (p.recovery_point) append_line(c.details, "recovery point: " + format_utc(*p.recovery_point));
+  append_line(c.details, p.message);
+  if (c.message.empty() && p.status != Status::passed)
+    c.message = fmt::format("point-in-time recovery {}", status_name(p.status));
+  return c;
+}
+
 Case check_case(const CheckResult& check) {
   Case c{check.name,
          check.status,
@@ -165,6 +186,7 @@ std::vector<Case> cases_of(const BackupResult& backup) {
     if (phase.name == "checks" && !(is_red(phase.status) && !any_red_check)) continue;
     cases.push_back(phase_case(phase));
   }
+  for (const auto& p : backup.pitr) cases.push_back(pitr_case(p));
   for (const auto& o : backup.objectives) cases.push_back(objective_case(o));
   for (const auto& check : backup.checks) {
     if (check.objects.empty() || check.status == Status::skipped) {

@@ -16,23 +16,13 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr std::string_view k_where = "[[backup]]";
-constexpr std::string_view k_keys[] = {"name",
-                                       "engine",
-                                       "path",
-                                       "database",
-                                       "rto",
-                                       "rpo",
-                                       "restore_timeout",
-                                       "restore_jobs",
-                                       "roles",
-                                       "check",
-                                       "snapshot",
-                                       "source",
-                                       "reference_time",
-                                       "manifest",
-                                       "format",
-                                       "verify_manifest",
-                                       "parse_wal"};
+constexpr std::string_view k_keys[] = {
+    "name", "engine", "path", "database", "rto", "rpo", "restore_timeout", "restore_jobs", "roles",
+    "check", "snapshot", "source", "reference_time", "manifest", "format", "verify_manifest",
+    "parse_wal",
+    // read_pitr.cpp
+    "wal_archive", "binlog_archive", "target", "target_time", "target_lsn", "target_name",
+    "target_position", "target_inclusive", "pitr_targets", "pitr_seed", "recovery_point_query"};
 constexpr std::int64_t k_max_restore_jobs = 1024;
 constexpr std::size_t k_max_database_name = 63;  // PostgreSQL's NAMEDATALEN - 1
 
@@ -296,6 +286,7 @@ BackupConfig read_backup(Reader& reader, const toml::table& table, const fs::pat
   read_roles(reader, table, engine, out);
   read_snapshot_keys(reader, table, base_dir, out);
   read_format_keys(reader, table, engine, out);
+  read_pitr(reader, table, base_dir, engine, out);
   read_checks(reader, table, kinds, out);
   require_snapshot(reader, kinds, out);
   return out;

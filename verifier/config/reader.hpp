@@ -105,6 +105,12 @@ BackupConfig read_backup(Reader& reader, const toml::table& table,
                          const std::filesystem::path& base_dir,
                          std::span<const CheckKindInfo> kinds, SeenNames& seen);
 
+// The point-in-time recovery keys of one [[backup]] (read_pitr.cpp): sets
+// out.pitr when the table has wal_archive or binlog_archive. Runs after
+// read_format_keys, whose `format` it checks against.
+void read_pitr(Reader& reader, const toml::table& table, const std::filesystem::path& base_dir,
+               std::optional<EngineKind> engine, BackupConfig& out);
+
 // Every [[catalog]] table (read_catalog.cpp). `seen` holds the backup names,
 // which catalog names may not repeat.
 std::vector<CatalogConfig> read_catalogs(Reader& reader, const toml::table& root,

@@ -438,11 +438,14 @@ a = 1
                        "unknown key 'colour' in [plan]; expected one of: name, owner, rto, rpo, "
                        "pg_bindir, run_as, start_timeout, restore_timeout, check_timeout, history, "
                        "expect_every, mysql_bindir"));
-  EXPECT_EQ(out[1], at(8, 1,
-                       "unknown key 'compress' in [[backup]]; expected one of: name, engine, "
-                       "path, database, rto, rpo, restore_timeout, restore_jobs, roles, check, "
-                       "snapshot, source, reference_time, manifest, format, verify_manifest, "
-                       "parse_wal"));
+  EXPECT_EQ(out[1],
+            at(8, 1,
+               "unknown key 'compress' in [[backup]]; expected one of: name, engine, "
+               "path, database, rto, rpo, restore_timeout, restore_jobs, roles, check, "
+               "snapshot, source, reference_time, manifest, format, verify_manifest, parse_wal, "
+               "wal_archive, binlog_archive, target, target_time, target_lsn, target_name, "
+               "target_position, "
+               "target_inclusive, pitr_targets, pitr_seed, recovery_point_query"));
   EXPECT_EQ(out[2], at(13, 1,
                        "unknown key 'minimum' in [[backup.check]] of type 'row_count'; expected "
                        "one of: type, name, table, expect, min, max"));
