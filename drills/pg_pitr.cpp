@@ -179,6 +179,9 @@ Result<std::vector<std::string>> prepare_pitr(const config::PitrConfig& pitr, co
     set("recovery_target_lsn=" + pitr.target_lsn);
   else if (!pitr.target_name.empty())
     set("recovery_target_name=" + pitr.target_name);
+  // No hot standby: it would demand max_connections, max_wal_senders, ...
+  // at least the source's, and nothing reads the server before it promotes.
+  set("hot_standby=off");
   // "restored log file", "redo done at", "last completed transaction" are LOG lines.
   set("log_min_messages=log");
   set("log_checkpoints=off");

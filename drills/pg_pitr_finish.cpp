@@ -55,7 +55,11 @@ LogFacts read_log(const fs::path& log) {
       f.redo_done_lsn = std::string(v.substr(0, v.find(' ')));
     if (auto v = after(line, "last completed transaction was at log time "); !v.empty())
       if (auto t = parse_timestamp(v)) f.last_commit = *t;
-    if (auto v = after(line, "FATAL:  "); !v.empty() && f.fatal.empty()) f.fatal = std::string(v);
+    // Connection attempts while it starts log "FATAL: the database system is
+    // starting up" too: only the startup process's verdicts count.
+    for (std::string_view verdict : {k_not_reached, k_before_consistent})
+      if (line.find(verdict) != std::string_view::npos && f.fatal.empty())
+        f.fatal = std::string(verdict);
     for (std::string_view marker :
          {"invalid record length", "incorrect resource manager data checksum", "invalid magic",
           "incorrect prev-link", "invalid resource manager ID", "unexpected pageaddr",
