@@ -71,6 +71,8 @@ Result<void> check_archive_readable(const fs::path& archive, const Credentials& 
   return {};
 }
 
+}  // namespace
+
 // STOP TIME of the archived backup history file "<start segment>.<offset>.backup".
 std::optional<TimePoint> backup_stop_time(const fs::path& archive, const std::string& start_seg) {
   std::error_code ec;
@@ -91,8 +93,6 @@ std::optional<TimePoint> backup_stop_time(const fs::path& archive, const std::st
   }
   return std::nullopt;
 }
-
-}  // namespace
 
 std::optional<std::uint64_t> parse_lsn(std::string_view text) {
   auto slash = text.find('/');

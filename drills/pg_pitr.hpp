@@ -52,3 +52,27 @@ std::string segment_of(int timeline, std::uint64_t lsn);
 std::string next_segment(std::string_view segment);
 
 }  // namespace dp::drills
+
+namespace dp::drills {
+
+// The window sampled targets are drawn from: the base backup's end (the
+// archive's backup history file STOP TIME for `start_segment`, the
+// backup_label's start segment) to the newest commit in the archive (read
+// with the server's own pg_waldump from the newest segments). Errc::not_found
+// when either end cannot be told.
+struct PitrWindow {
+  std::chrono::system_clock::time_point from, to;
+};
+Result<PitrWindow> archive_window(const PgBinaries& bin, const std::filesystem::path& archive,
+                                  const std::string& start_segment);
+
+// `n` times drawn uniformly from the window with std::mt19937_64(seed),
+// sorted; the same seed gives the same times.
+std::vector<std::chrono::system_clock::time_point> sample_times(const PitrWindow& window, int n,
+                                                                std::uint64_t seed);
+
+// The backup history file's STOP TIME (nullopt: no such file in the archive).
+std::optional<std::chrono::system_clock::time_point> backup_stop_time(
+    const std::filesystem::path& archive, const std::string& start_segment);
+
+}  // namespace dp::drills

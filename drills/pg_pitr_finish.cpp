@@ -155,10 +155,19 @@ void measure_recovery_point(PgScratch& scratch, const config::PitrConfig& pitr,
   auto session = engine::postgres::connect(scratch.connect_options(database));
   Result<engine::QueryResult> rows = session ? (*session)->query(pitr.recovery_point_query)
                                              : Unexpected<Error>(std::move(session).error());
-  if (!rows || rows->rows.empty() || rows->rows[0].empty() || !time_of(rows->rows[0][0])) {
+  if (!rows || rows->rows.empty() || rows->rows[0].empty()) {
     r.status = Status::failed;
-    r.message = fmt::format("recovery_point_query did not return a timestamp: {}",
-                            rows ? "no row or a NULL/non-time value" : rows.error().message);
+    r.message = fmt::format("recovery_point_query did not return a row: {}",
+                            rows ? "no row" : rows.error().message);
+    return;
+  }
+  // NULL: nothing committed yet at this point (max() of no rows); the
+  // recovery point is then not measured.
+  if (!rows->rows[0][0]) return;
+  if (!time_of(rows->rows[0][0])) {
+    r.status = Status::failed;
+    r.message =
+        fmt::format("recovery_point_query returned \"{}\", not a timestamp", *rows->rows[0][0]);
     return;
   }
   r.recovery_point = time_of(rows->rows[0][0]);

@@ -49,6 +49,55 @@ TEST_F(PitrPg, TargetTimeInTheMiddleStopsThereAndMeetsTheRpo) {
   EXPECT_TRUE(leftovers(tmp()).empty());
 }
 
+// The target lies 700 ms after marker 30: recovery is exact, but the data
+// at the target is 700 ms old, which misses an rpo of 200 ms.
+TEST_F(PitrPg, RecoveryPointOlderThanTheRpoFails) {
+  TimePoint target = marker_time(30) + 700ms;
+  auto run =
+      drill(plan(archive(), fmt::format("target_time = \"{}\"", iso_us(target)), 30, "200ms"));
+  EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
+  auto report = read_json(out() / "report.json");
+  const auto& b = only_backup(report);
+  EXPECT_EQ(b["status"], "failed");
+  EXPECT_EQ(b["pitr"][0]["status"], "passed") << b["pitr"].dump(2);
+  const nlohmann::json* rpo = nullptr;
+  for (const auto& o : b["objectives"])
+    if (o["name"] == "rpo") rpo = &o;
+  ASSERT_TRUE(rpo) << b["objectives"].dump(2);
+  EXPECT_EQ((*rpo)["status"], "failed");
+  EXPECT_NEAR((*rpo)["achieved_s"].get<double>(), 0.7, 0.01);
+  EXPECT_NE((*rpo)["message"].get<std::string>().find(
+                "before the recovery target, objective 200ms: missed by"),
+            std::string::npos)
+      << (*rpo)["message"];
+}
+
+// pitr_targets: two more recoveries to random times between the backup's
+// end and the newest archived commit, drawn from the recorded seed; each
+// lands on the newest marker at or before its target.
+TEST_F(PitrPg, SampledTargetsAreRestoredAndTheSeedIsRecorded) {
+  auto run =
+      drill(plan(archive(), "target = \"latest\"\npitr_targets = 2\npitr_seed = 7", k_markers));
+  EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
+  auto report = read_json(out() / "report.json");
+  const auto& b = only_backup(report);
+  EXPECT_EQ(b["pitr_seed"], 7);
+  ASSERT_EQ(b["pitr"].size(), 3u) << b["pitr"].dump(2);
+  EXPECT_FALSE(b["pitr"][0]["sampled"].get<bool>());
+  for (std::size_t i = 1; i <= 2; ++i) {
+    const auto& p = b["pitr"][i];
+    EXPECT_TRUE(p["sampled"].get<bool>());
+    EXPECT_EQ(p["status"], "passed") << p.dump(2);
+    auto target = parse_timestamp(p["target_time"].get<std::string>());
+    auto point = parse_timestamp(p["recovery_point"].get<std::string>());
+    ASSERT_TRUE(target && point) << p.dump(2);
+    EXPECT_LE(*point, *target + 1ms);
+    EXPECT_LE(*target - *point, 1100ms) << p.dump(2);  // one marker per second
+  }
+  auto junit = read_text(out() / "junit.xml");
+  EXPECT_NE(junit.find("testcase name=\"pitr sample 2\""), std::string::npos);
+}
+
 TEST_F(PitrPg, LatestReplaysTheWholeArchive) {
   auto run = drill(plan(archive(), "target = \"latest\"", k_markers));
   EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
