@@ -49,7 +49,7 @@ bool readable_by(const struct stat& st, const Credentials& user, bool dir) {
 // drillproof does not stage (copy) the archive, so a root-only archive is
 // refused here rather than looking like a gap at the first segment.
 Result<void> check_archive_readable(const fs::path& archive, const Credentials& user) {
-  if (auto ok = check_reachable(archive / "x", user); !ok)
+  if (auto ok = check_reachable(archive, user); !ok)
     return make_error(Errc::io, "WAL archive: " + ok.error().message);
   auto refuse = [&](const fs::path& p, const struct stat& st) {
     return make_error(

@@ -186,6 +186,26 @@ TEST_F(PitrPg, DamagedSegmentStopsRecoveryShort) {
       << p["message"];
 }
 
+// A root-only archive: restore_command (run as postgres) could not read it,
+// which would look like a gap at the first segment. It is refused before
+// the server starts, as untestable (exit 3).
+TEST_F(PitrPg, ArchiveTheServerUserCannotReadIsRefused) {
+  fs::path copy = dir() / "private-archive";
+  fs::copy(archive(), copy, fs::copy_options::recursive);
+  ::chmod(copy.c_str(), 0700);
+  auto run = drill(plan(copy, "", k_markers));
+  EXPECT_EQ(run.exit_code, 3) << run.out << run.err;
+  auto report = read_json(out() / "report.json");
+  const auto& p = only_backup(report)["pitr"][0];
+  EXPECT_EQ(p["status"], "error");
+  EXPECT_NE(p["message"].get<std::string>().find(fmt::format(
+                "the server user '{}' cannot read the WAL archive: {} is owned by uid 0 with "
+                "mode 700",
+                s_user.name, copy.string())),
+            std::string::npos)
+      << p["message"];
+}
+
 TEST_F(PitrPg, TargetBeforeTheBackupEndIsAClearError) {
   auto before = parse_timestamp(s_before_backup);
   ASSERT_TRUE(before) << s_before_backup;
