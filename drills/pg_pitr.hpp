@@ -7,13 +7,16 @@
 // its log) into a reports::PitrResult.
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "drills/pg_basebackup.hpp"
 #include "drills/pg_scratch.hpp"
 #include "reports/run_report.hpp"
 #include "verifier/config/config.hpp"
+#include "verifier/plan/plan.hpp"
 
 namespace dp::drills {
 
@@ -70,6 +73,16 @@ Result<PitrWindow> archive_window(const PgBinaries& bin, const std::filesystem::
 // sorted; the same seed gives the same times.
 std::vector<std::chrono::system_clock::time_point> sample_times(const PitrWindow& window, int n,
                                                                 std::uint64_t seed);
+
+// pitr_targets: job.backup.pitr->sample_targets recoveries of the base
+// backup, each into its own scratch instance (made with `options`), to
+// sample_times() of archive_window(); sampled = true, failed when one falls
+// short or, with job.rpo, loses more than it. One error entry when the
+// window cannot be told. `progress` gets one line per sample.
+std::vector<reports::PitrResult> run_pitr_samples(
+    const plan::BackupJob& job, const BaseBackupLayout& layout, const PgBinaries& bin,
+    const ScratchOptions& options, std::uint64_t seed,
+    const std::function<void(const std::string&)>& progress);
 
 // The backup history file's STOP TIME (nullopt: no such file in the archive).
 std::optional<std::chrono::system_clock::time_point> backup_stop_time(

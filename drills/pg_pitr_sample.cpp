@@ -6,7 +6,9 @@
 #include <set>
 
 #include "drills/pg_pitr.hpp"
+#include "drills/restore.hpp"
 #include "verifier/core/child_process.hpp"
+#include "verifier/core/signals.hpp"
 #include "verifier/core/timestamp.hpp"
 
 namespace dp::drills {
@@ -80,6 +82,64 @@ std::vector<TimePoint> sample_times(const PitrWindow& window, int n, std::uint64
     out.push_back(window.from + std::chrono::duration_cast<TimePoint::duration>(
                                     std::chrono::microseconds(pick(rng))));
   std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::vector<reports::PitrResult> run_pitr_samples(
+    const plan::BackupJob& job, const BaseBackupLayout& layout, const PgBinaries& bin,
+    const ScratchOptions& options, std::uint64_t seed,
+    const std::function<void(const std::string&)>& progress) {
+  using reports::Status;
+  using Clock = std::chrono::steady_clock;
+  std::vector<reports::PitrResult> out;
+  const config::PitrConfig& pitr = *job.backup.pitr;
+  auto give_up = [&](const Error& e) {
+    reports::PitrResult r;
+    r.target = "samples";
+    r.sampled = true;
+    r.status = Status::error;
+    r.message = e.message;
+    out.push_back(std::move(r));
+    return out;
+  };
+  auto label = read_backup_label(layout);
+  if (!label || !*label)
+    return give_up(label ? Error{Errc::not_found, "cannot sample pitr_targets: no backup_label"}
+                         : label.error());
+  auto window = archive_window(bin, pitr.wal_archive, (*label)->start_wal_file);
+  if (!window) return give_up(window.error());
+  for (TimePoint t : sample_times(*window, pitr.sample_targets, seed)) {
+    if (interrupted()) break;
+    if (progress)
+      progress(fmt::format("point-in-time recovery to sampled target {}", format_timestamp(t)));
+    auto start = Clock::now();
+    auto scratch = PgScratch::create(bin, options);
+    if (!scratch) return give_up(scratch.error());
+    plan::BackupJob sample = job;
+    sample.backup.pitr->target_time = t;
+    sample.backup.pitr->target_lsn.clear();
+    sample.backup.pitr->target_name.clear();
+    RestoreRun run =
+        restore_pg_basebackup(*scratch, sample, layout, {}, deadline_in(job.restore_timeout));
+    reports::PitrResult r;
+    if (run.pitr) {
+      r = std::move(*run.pitr);
+    } else {
+      r.target = describe_target(*sample.backup.pitr);
+      r.target_time = t;
+      r.status = Status::error;
+      r.message = run.result ? "no result" : run.result.error().message;
+    }
+    r.sampled = true;
+    r.duration = std::chrono::duration_cast<Millis>(Clock::now() - start);
+    if (r.status == Status::passed && job.rpo && r.data_loss && *r.data_loss > *job.rpo) {
+      r.status = Status::failed;
+      r.message = fmt::format("data loss {} exceeds the rpo objective {}",
+                              format_duration(*r.data_loss), format_duration(*job.rpo));
+    }
+    scratch->stop();
+    out.push_back(std::move(r));
+  }
   return out;
 }
 

@@ -427,52 +427,10 @@ class Drill {
     const PgBinaries& bin = **m_env.pg_binaries;
     std::uint64_t seed = pitr->seed ? *pitr->seed : std::random_device{}();
     m_result.pitr_seed = seed;
-    auto give_up = [&](const Error& e) {
-      reports::PitrResult r;
-      r.target = "samples";
-      r.sampled = true;
-      r.status = Status::error;
-      r.message = e.message;
-      m_result.pitr.push_back(std::move(r));
-    };
-    auto label = read_backup_label(*m_layout);
-    if (!label || !*label)
-      return give_up(label ? Error{Errc::not_found, "cannot sample pitr_targets: no backup_label"}
-                           : label.error());
-    auto window = archive_window(bin, pitr->wal_archive, (*label)->start_wal_file);
-    if (!window) return give_up(window.error());
-    for (TimePoint t : sample_times(*window, pitr->sample_targets, seed)) {
-      if (interrupted()) return;
-      say(fmt::format("point-in-time recovery to sampled target {}", format_timestamp(t)));
-      auto start = Clock::now();
-      ScratchOptions opts{m_env.run_as, m_env.start_timeout, false};
-      auto scratch = PgScratch::create(bin, opts);
-      if (!scratch) return give_up(scratch.error());
-      plan::BackupJob job = m_job;
-      job.backup.pitr->target_time = t;
-      job.backup.pitr->target_lsn.clear();
-      job.backup.pitr->target_name.clear();
-      RestoreRun run =
-          restore_pg_basebackup(*scratch, job, *m_layout, {}, deadline_in(m_job.restore_timeout));
-      reports::PitrResult r;
-      if (run.pitr) {
-        r = std::move(*run.pitr);
-      } else {
-        r.target = describe_target(*job.backup.pitr);
-        r.target_time = t;
-        r.status = Status::error;
-        r.message = run.result ? "no result" : run.result.error().message;
-      }
-      r.sampled = true;
-      r.duration = since(start);
-      if (r.status == Status::passed && m_job.rpo && r.data_loss && *r.data_loss > *m_job.rpo) {
-        r.status = Status::failed;
-        r.message = fmt::format("data loss {} exceeds the rpo objective {}",
-                                format_duration(*r.data_loss), format_duration(*m_job.rpo));
-      }
-      scratch->stop();
-      m_result.pitr.push_back(std::move(r));
-    }
+    auto sampled =
+        run_pitr_samples(m_job, *m_layout, bin, {m_env.run_as, m_env.start_timeout, false}, seed,
+                         [this](const std::string& what) { say(what); });
+    for (auto& r : sampled) m_result.pitr.push_back(std::move(r));
   }
 
   void teardown() {

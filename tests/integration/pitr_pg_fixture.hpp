@@ -140,8 +140,7 @@ name = "markers present"
 sql = "SELECT max(seq), count(*) FROM markers"
 expect_rows = [[{}, {}]]
 )",
-                              base().string(), rpo, wal.string(), target, expect_max,
-                              expect_max));
+                              base().string(), rpo, wal.string(), target, expect_max, expect_max));
     return p;
   }
 
