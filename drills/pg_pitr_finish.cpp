@@ -195,6 +195,14 @@ reports::PitrResult finish_pitr(PgScratch& scratch, const config::PitrConfig& pi
     return r;
   }
   LogFacts log = read_log(scratch.log_file());
+  // The server stopped without a recovery verdict (a bad setting, a crash):
+  // the drill could not tell where recovery would have ended.
+  if (!*promoted && log.fatal.empty()) {
+    r.status = Status::error;
+    r.message =
+        launched ? std::string("the server stopped during recovery") : launched.error().message;
+    return r;
+  }
   if (!*promoted) {
     r.status = Status::failed;
     r.reached_lsn = log.redo_done_lsn;
