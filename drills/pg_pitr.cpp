@@ -49,7 +49,7 @@ bool readable_by(const struct stat& st, const Credentials& user, bool dir) {
 // drillproof does not stage (copy) the archive, so a root-only archive is
 // refused here rather than looking like a gap at the first segment.
 Result<void> check_archive_readable(const fs::path& archive, const Credentials& user) {
-  if (auto ok = check_reachable(archive / "x", user); !ok)
+  if (auto ok = check_reachable(archive, user); !ok)
     return make_error(Errc::io, "WAL archive: " + ok.error().message);
   auto refuse = [&](const fs::path& p, const struct stat& st) {
     return make_error(
@@ -71,6 +71,8 @@ Result<void> check_archive_readable(const fs::path& archive, const Credentials& 
   return {};
 }
 
+}  // namespace
+
 // STOP TIME of the archived backup history file "<start segment>.<offset>.backup".
 std::optional<TimePoint> backup_stop_time(const fs::path& archive, const std::string& start_seg) {
   std::error_code ec;
@@ -91,8 +93,6 @@ std::optional<TimePoint> backup_stop_time(const fs::path& archive, const std::st
   }
   return std::nullopt;
 }
-
-}  // namespace
 
 std::optional<std::uint64_t> parse_lsn(std::string_view text) {
   auto slash = text.find('/');
@@ -179,6 +179,9 @@ Result<std::vector<std::string>> prepare_pitr(const config::PitrConfig& pitr, co
     set("recovery_target_lsn=" + pitr.target_lsn);
   else if (!pitr.target_name.empty())
     set("recovery_target_name=" + pitr.target_name);
+  // No hot standby: it would demand max_connections, max_wal_senders, ...
+  // at least the source's, and nothing reads the server before it promotes.
+  set("hot_standby=off");
   // "restored log file", "redo done at", "last completed transaction" are LOG lines.
   set("log_min_messages=log");
   set("log_checkpoints=off");

@@ -7,13 +7,16 @@
 // its log) into a reports::PitrResult.
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "drills/pg_basebackup.hpp"
 #include "drills/pg_scratch.hpp"
 #include "reports/run_report.hpp"
 #include "verifier/config/config.hpp"
+#include "verifier/plan/plan.hpp"
 
 namespace dp::drills {
 
@@ -50,5 +53,39 @@ reports::PitrResult finish_pitr(PgScratch& scratch, const config::PitrConfig& pi
 std::optional<std::uint64_t> parse_lsn(std::string_view text);
 std::string segment_of(int timeline, std::uint64_t lsn);
 std::string next_segment(std::string_view segment);
+
+}  // namespace dp::drills
+
+namespace dp::drills {
+
+// The window sampled targets are drawn from: the base backup's end (the
+// archive's backup history file STOP TIME for `start_segment`, the
+// backup_label's start segment) to the newest commit in the archive (read
+// with the server's own pg_waldump from the newest segments). Errc::not_found
+// when either end cannot be told.
+struct PitrWindow {
+  std::chrono::system_clock::time_point from, to;
+};
+Result<PitrWindow> archive_window(const PgBinaries& bin, const std::filesystem::path& archive,
+                                  const std::string& start_segment);
+
+// `n` times drawn uniformly from the window with std::mt19937_64(seed),
+// sorted; the same seed gives the same times.
+std::vector<std::chrono::system_clock::time_point> sample_times(const PitrWindow& window, int n,
+                                                                std::uint64_t seed);
+
+// pitr_targets: job.backup.pitr->sample_targets recoveries of the base
+// backup, each into its own scratch instance (made with `options`), to
+// sample_times() of archive_window(); sampled = true, failed when one falls
+// short or, with job.rpo, loses more than it. One error entry when the
+// window cannot be told. `progress` gets one line per sample.
+std::vector<reports::PitrResult> run_pitr_samples(
+    const plan::BackupJob& job, const BaseBackupLayout& layout, const PgBinaries& bin,
+    const ScratchOptions& options, std::uint64_t seed,
+    const std::function<void(const std::string&)>& progress);
+
+// The backup history file's STOP TIME (nullopt: no such file in the archive).
+std::optional<std::chrono::system_clock::time_point> backup_stop_time(
+    const std::filesystem::path& archive, const std::string& start_segment);
 
 }  // namespace dp::drills

@@ -55,7 +55,11 @@ LogFacts read_log(const fs::path& log) {
       f.redo_done_lsn = std::string(v.substr(0, v.find(' ')));
     if (auto v = after(line, "last completed transaction was at log time "); !v.empty())
       if (auto t = parse_timestamp(v)) f.last_commit = *t;
-    if (auto v = after(line, "FATAL:  "); !v.empty() && f.fatal.empty()) f.fatal = std::string(v);
+    // Connection attempts while it starts log "FATAL: the database system is
+    // starting up" too: only the startup process's verdicts count.
+    for (std::string_view verdict : {k_not_reached, k_before_consistent})
+      if (line.find(verdict) != std::string_view::npos && f.fatal.empty())
+        f.fatal = std::string(verdict);
     for (std::string_view marker :
          {"invalid record length", "incorrect resource manager data checksum", "invalid magic",
           "incorrect prev-link", "invalid resource manager ID", "unexpected pageaddr",
@@ -151,10 +155,19 @@ void measure_recovery_point(PgScratch& scratch, const config::PitrConfig& pitr,
   auto session = engine::postgres::connect(scratch.connect_options(database));
   Result<engine::QueryResult> rows = session ? (*session)->query(pitr.recovery_point_query)
                                              : Unexpected<Error>(std::move(session).error());
-  if (!rows || rows->rows.empty() || rows->rows[0].empty() || !time_of(rows->rows[0][0])) {
+  if (!rows || rows->rows.empty() || rows->rows[0].empty()) {
     r.status = Status::failed;
-    r.message = fmt::format("recovery_point_query did not return a timestamp: {}",
-                            rows ? "no row or a NULL/non-time value" : rows.error().message);
+    r.message = fmt::format("recovery_point_query did not return a row: {}",
+                            rows ? "no row" : rows.error().message);
+    return;
+  }
+  // NULL: nothing committed yet at this point (max() of no rows); the
+  // recovery point is then not measured.
+  if (!rows->rows[0][0]) return;
+  if (!time_of(rows->rows[0][0])) {
+    r.status = Status::failed;
+    r.message =
+        fmt::format("recovery_point_query returned \"{}\", not a timestamp", *rows->rows[0][0]);
     return;
   }
   r.recovery_point = time_of(rows->rows[0][0]);
@@ -182,6 +195,14 @@ reports::PitrResult finish_pitr(PgScratch& scratch, const config::PitrConfig& pi
     return r;
   }
   LogFacts log = read_log(scratch.log_file());
+  // The server stopped without a recovery verdict (a bad setting, a crash):
+  // the drill could not tell where recovery would have ended.
+  if (!*promoted && log.fatal.empty()) {
+    r.status = Status::error;
+    r.message =
+        launched ? std::string("the server stopped during recovery") : launched.error().message;
+    return r;
+  }
   if (!*promoted) {
     r.status = Status::failed;
     r.reached_lsn = log.redo_done_lsn;

@@ -2,7 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <random>
+
 #include "drills/check_runner.hpp"
+#include "drills/pg_pitr.hpp"
 #include "drills/restore.hpp"
 #include "verifier/artifacts/manifest.hpp"
 #include "verifier/artifacts/pg_manifest.hpp"
@@ -51,6 +54,7 @@ class Drill {
     objectives(restored);
     checks(restored);
     teardown();
+    if (restored) samples();
     m_result.duration = since(m_start);
     m_result.status = Status::passed;
     for (const auto& p : m_result.phases)
@@ -412,6 +416,23 @@ class Drill {
                                 m_job.rpo ? ", objective " + format_duration(*m_job.rpo) : "");
     }
     m_result.objectives.push_back(std::move(rpo));
+  }
+
+  // pitr_targets: N more recoveries, each into its own scratch instance, to
+  // a random time in the archive's window; each must reach its target and,
+  // with an rpo, lose no more than it.
+  void samples() {
+    const auto& pitr = m_job.backup.pitr;
+    if (!pitr || pitr->sample_targets <= 0 || pitr->wal_archive.empty() || !basebackup() ||
+        !m_env.pg_binaries || !*m_env.pg_binaries)
+      return;
+    const PgBinaries& bin = **m_env.pg_binaries;
+    std::uint64_t seed = pitr->seed ? *pitr->seed : std::random_device{}();
+    m_result.pitr_seed = seed;
+    auto sampled =
+        run_pitr_samples(m_job, *m_layout, bin, {m_env.run_as, m_env.start_timeout, false}, seed,
+                         [this](const std::string& what) { say(what); });
+    for (auto& r : sampled) m_result.pitr.push_back(std::move(r));
   }
 
   void teardown() {

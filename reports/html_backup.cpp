@@ -55,6 +55,34 @@ std::string objectives_block(const BackupResult& b) {
   return out + "</tbody></table>\n";
 }
 
+// Point-in-time recoveries: target, where recovery landed, the newest
+// change found there and, when it fell short, the first missing segment.
+std::string pitr_block(const BackupResult& b) {
+  if (b.pitr.empty()) return "";
+  std::string out =
+      "<h3>Point-in-time recovery</h3>\n<table class=\"data\"><thead><tr><th>Target</th>"
+      "<th>Status</th><th>Reached LSN</th><th>Last replayed commit</th><th>Timeline</th>"
+      "<th>Recovery point</th><th>Data loss</th><th>First missing segment</th><th>Message</th>"
+      "</tr></thead><tbody>\n";
+  for (const auto& p : b.pitr)
+    out += fmt::format(
+        "<tr><td>{}{}</td><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td>"
+        "<td>{}</td><td><code>{}</code></td><td class=\"msg\">{}</td></tr>\n",
+        esc(p.target), p.sampled ? " <span class=\"muted\">(sampled)</span>" : "",
+        status_badge(p.status), or_dash(p.reached_lsn),
+        p.reached_time ? esc(format_utc(*p.reached_time)) : or_dash(""),
+        p.timeline ? std::to_string(p.timeline) : or_dash(""),
+        p.recovery_point ? esc(format_utc(*p.recovery_point)) : or_dash(""),
+        p.data_loss ? esc(human_duration(*p.data_loss)) : or_dash(""), or_dash(p.first_missing),
+        or_dash(p.message));
+  if (b.pitr_seed)
+    out += fmt::format(
+        "<tr><td colspan=\"9\" class=\"muted\">sampled with pitr_seed = {}</td>"
+        "</tr>\n",
+        *b.pitr_seed);
+  return out + "</tbody></table>\n";
+}
+
 std::string phases_block(const BackupResult& b) {
   std::string out = "<h3>Phase timeline</h3>\n" + phase_gantt(b);
   if (b.phases.empty()) return out;
@@ -217,6 +245,7 @@ std::string backup_section(const BackupResult& backup, std::size_t index) {
   out += backup_facts(backup);
   // A catalog is listed, not restored: it has no RTO or RPO to chart.
   if (backup.engine != "catalog") out += objectives_block(backup);
+  out += pitr_block(backup);
   out += phases_block(backup);
   out += checks_block(backup, index);
   return out + "</section>\n";

@@ -112,16 +112,19 @@ Case objective_case(const ObjectiveResult& o) {
   return c;
 }
 
-// One testcase per point-in-time recovery: "pitr <target>" (sampled ones
-// say so), its reached point in the details.
-Case pitr_case(const PitrResult& p) {
-  Case c{fmt::format("pitr {}{}", p.sampled ? "sample " : "", p.target),
+// One testcase per point-in-time recovery: "pitr <target>", its reached
+// point in the details.
+// Sampled targets are random: their name is their position, so it stays the
+// same from run to run; the target is in the details.
+Case pitr_case(const PitrResult& p, int sample) {
+  Case c{p.sampled ? fmt::format("pitr sample {}", sample) : "pitr " + p.target,
          p.status,
          p.duration,
          "pitr",
          first_line(p.message),
          {},
          {}};
+  if (p.sampled) append_line(c.details, "target: " + p.target);
   append_line(c.details, "reached lsn: " + (p.reached_lsn.empty() ? "?" : p.reached_lsn));
   if (p.reached_time) append_line(c.details, "reached time: " + format_utc(*p.reached_time));
   if (p.timeline) append_line(c.details, fmt::format("timeline: {}", p.timeline));
@@ -186,7 +189,8 @@ std::vector<Case> cases_of(const BackupResult& backup) {
     if (phase.name == "checks" && !(is_red(phase.status) && !any_red_check)) continue;
     cases.push_back(phase_case(phase));
   }
-  for (const auto& p : backup.pitr) cases.push_back(pitr_case(p));
+  int sample = 0;
+  for (const auto& p : backup.pitr) cases.push_back(pitr_case(p, p.sampled ? ++sample : 0));
   for (const auto& o : backup.objectives) cases.push_back(objective_case(o));
   for (const auto& check : backup.checks) {
     if (check.objects.empty() || check.status == Status::skipped) {

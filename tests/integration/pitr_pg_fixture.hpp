@@ -117,7 +117,8 @@ class PitrPg : public ::testing::Test {
     return to;
   }
 
-  fs::path plan(const fs::path& wal, const std::string& target, int expect_max) const {
+  fs::path plan(const fs::path& wal, const std::string& target, int expect_max,
+                const std::string& rpo = "5s") const {
     fs::path p = dir() / "plan.toml";
     write_text(p, fmt::format(R"([plan]
 name = "pitr"
@@ -128,7 +129,7 @@ engine = "postgres"
 path = "{}"
 format = "basebackup"
 database = "app"
-rpo = "5s"
+rpo = "{}"
 wal_archive = "{}"
 recovery_point_query = "SELECT max(written_at) FROM markers"
 {}
@@ -139,7 +140,7 @@ name = "markers present"
 sql = "SELECT max(seq), count(*) FROM markers"
 expect_rows = [[{}, {}]]
 )",
-                              base().string(), wal.string(), target, expect_max, expect_max));
+                              base().string(), rpo, wal.string(), target, expect_max, expect_max));
     return p;
   }
 

@@ -18,7 +18,7 @@ TEST_F(PitrPg, TargetTimeInTheMiddleStopsThereAndMeetsTheRpo) {
   EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
   auto report = read_json(out() / "report.json");
   const auto& b = only_backup(report);
-  EXPECT_EQ(b["status"], "passed") << b.dump(2);
+  EXPECT_EQ(b["status"], "passed") << b["phases"].dump(2);
   ASSERT_EQ(b["pitr"].size(), 1u) << b.dump(2);
   const auto& p = b["pitr"][0];
   EXPECT_EQ(p["status"], "passed") << p.dump(2);
@@ -49,10 +49,60 @@ TEST_F(PitrPg, TargetTimeInTheMiddleStopsThereAndMeetsTheRpo) {
   EXPECT_TRUE(leftovers(tmp()).empty());
 }
 
+// The target lies 700 ms after marker 30: recovery is exact, but the data
+// at the target is 700 ms old, which misses an rpo of 200 ms.
+TEST_F(PitrPg, RecoveryPointOlderThanTheRpoFails) {
+  TimePoint target = marker_time(30) + 700ms;
+  auto run =
+      drill(plan(archive(), fmt::format("target_time = \"{}\"", iso_us(target)), 30, "200ms"));
+  EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
+  auto report = read_json(out() / "report.json");
+  const auto& b = only_backup(report);
+  EXPECT_EQ(b["status"], "failed");
+  EXPECT_EQ(b["pitr"][0]["status"], "passed") << b["pitr"].dump(2);
+  const nlohmann::json* rpo = nullptr;
+  for (const auto& o : b["objectives"])
+    if (o["name"] == "rpo") rpo = &o;
+  ASSERT_TRUE(rpo) << b["objectives"].dump(2);
+  EXPECT_EQ((*rpo)["status"], "failed");
+  EXPECT_NEAR((*rpo)["achieved_s"].get<double>(), 0.7, 0.01);
+  EXPECT_NE((*rpo)["message"].get<std::string>().find(
+                "before the recovery target, objective 200ms: missed by"),
+            std::string::npos)
+      << (*rpo)["message"];
+}
+
+// pitr_targets: two more recoveries to random times between the backup's
+// end and the newest archived commit, drawn from the recorded seed; each
+// lands on the newest marker at or before its target.
+TEST_F(PitrPg, SampledTargetsAreRestoredAndTheSeedIsRecorded) {
+  auto run =
+      drill(plan(archive(), "target = \"latest\"\npitr_targets = 2\npitr_seed = 7", k_markers));
+  EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
+  auto report = read_json(out() / "report.json");
+  const auto& b = only_backup(report);
+  EXPECT_EQ(b["pitr_seed"], 7);
+  ASSERT_EQ(b["pitr"].size(), 3u) << b["pitr"].dump(2);
+  EXPECT_FALSE(b["pitr"][0]["sampled"].get<bool>());
+  for (std::size_t i = 1; i <= 2; ++i) {
+    const auto& p = b["pitr"][i];
+    EXPECT_TRUE(p["sampled"].get<bool>());
+    EXPECT_EQ(p["status"], "passed") << p.dump(2);
+    auto target = parse_timestamp(p["target_time"].get<std::string>());
+    auto point = parse_timestamp(p["recovery_point"].get<std::string>());
+    ASSERT_TRUE(target && point) << p.dump(2);
+    EXPECT_LE(*point, *target + 1ms);
+    EXPECT_LE(*target - *point, 1100ms) << p.dump(2);  // one marker per second
+  }
+  auto junit = read_text(out() / "junit.xml");
+  EXPECT_NE(junit.find("testcase name=\"pitr sample 2\""), std::string::npos);
+}
+
 TEST_F(PitrPg, LatestReplaysTheWholeArchive) {
   auto run = drill(plan(archive(), "target = \"latest\"", k_markers));
   EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
-  const auto& p = only_backup(read_json(out() / "report.json"))["pitr"][0];
+  auto report = read_json(out() / "report.json");
+  const auto& p = only_backup(report)["pitr"][0];
   EXPECT_EQ(p["status"], "passed") << p.dump(2);
   EXPECT_EQ(p["target"], "latest");
   auto point = parse_timestamp(p["recovery_point"].get<std::string>());
@@ -63,7 +113,8 @@ TEST_F(PitrPg, LatestReplaysTheWholeArchive) {
 TEST_F(PitrPg, NamedRestorePoint) {
   auto run = drill(plan(archive(), "target_name = \"mid\"", 30));
   EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
-  const auto& b = only_backup(read_json(out() / "report.json"));
+  auto report = read_json(out() / "report.json");
+  const auto& b = only_backup(report);
   EXPECT_EQ(b["pitr"][0]["status"], "passed") << b.dump(2);
   EXPECT_EQ(b["pitr"][0]["target"], "name mid");
   EXPECT_EQ(b["checks"][0]["status"], "passed") << b["checks"][0].dump(2);
@@ -76,7 +127,8 @@ TEST_F(PitrPg, MissingSegmentIsNamedAndRecoveryFails) {
   TimePoint target = marker_time(30) + 500ms;
   auto run = drill(plan(copy, fmt::format("target_time = \"{}\"", iso_us(target)), 30));
   EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
-  const auto& b = only_backup(read_json(out() / "report.json"));
+  auto report = read_json(out() / "report.json");
+  const auto& b = only_backup(report);
   EXPECT_EQ(b["status"], "failed");
   const auto& p = b["pitr"][0];
   EXPECT_EQ(p["status"], "failed");
@@ -104,7 +156,8 @@ TEST_F(PitrPg, MissingSegmentFailsLatestToo) {
   ASSERT_TRUE(fs::remove(copy / s_gap_segment));
   auto run = drill(plan(copy, "", 20));
   EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
-  const auto& p = only_backup(read_json(out() / "report.json"))["pitr"][0];
+  auto report = read_json(out() / "report.json");
+  const auto& p = only_backup(report)["pitr"][0];
   EXPECT_EQ(p["status"], "failed") << p.dump(2);
   EXPECT_EQ(p["first_missing"], s_gap_segment) << p.dump(2);
 }
@@ -123,11 +176,32 @@ TEST_F(PitrPg, DamagedSegmentStopsRecoveryShort) {
   TimePoint target = marker_time(30) + 500ms;
   auto run = drill(plan(copy, fmt::format("target_time = \"{}\"", iso_us(target)), 30));
   EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
-  const auto& p = only_backup(read_json(out() / "report.json"))["pitr"][0];
+  auto report = read_json(out() / "report.json");
+  const auto& p = only_backup(report)["pitr"][0];
   EXPECT_EQ(p["status"], "failed") << p.dump(2);
   EXPECT_EQ(p["first_missing"], "");
   EXPECT_NE(p["message"].get<std::string>().find("segment " + s_gap_segment +
                                                  " (or the one after it) is damaged"),
+            std::string::npos)
+      << p["message"];
+}
+
+// A root-only archive: restore_command (run as postgres) could not read it,
+// which would look like a gap at the first segment. It is refused before
+// the server starts, as untestable (exit 3).
+TEST_F(PitrPg, ArchiveTheServerUserCannotReadIsRefused) {
+  fs::path copy = dir() / "private-archive";
+  fs::copy(archive(), copy, fs::copy_options::recursive);
+  ::chmod(copy.c_str(), 0700);
+  auto run = drill(plan(copy, "", k_markers));
+  EXPECT_EQ(run.exit_code, 3) << run.out << run.err;
+  auto report = read_json(out() / "report.json");
+  const auto& p = only_backup(report)["pitr"][0];
+  EXPECT_EQ(p["status"], "error");
+  EXPECT_NE(p["message"].get<std::string>().find(fmt::format(
+                "the server user '{}' cannot read the WAL archive: {} is owned by uid 0 with "
+                "mode 700",
+                s_user.name, copy.string())),
             std::string::npos)
       << p["message"];
 }
@@ -137,7 +211,8 @@ TEST_F(PitrPg, TargetBeforeTheBackupEndIsAClearError) {
   ASSERT_TRUE(before) << s_before_backup;
   auto run = drill(plan(archive(), fmt::format("target_time = \"{}\"", iso_us(*before)), 0));
   EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
-  const auto& b = only_backup(read_json(out() / "report.json"));
+  auto report = read_json(out() / "report.json");
+  const auto& b = only_backup(report);
   const auto& p = b["pitr"][0];
   EXPECT_EQ(p["status"], "failed");
   EXPECT_NE(p["message"].get<std::string>().find(
