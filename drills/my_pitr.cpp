@@ -195,8 +195,10 @@ reports::PitrResult replay_binlogs(const MyScratch& scratch, const config::PitrC
     return done(Status::error, fmt::format("the backup's binlog file name \"{}\" has no numeric "
                                            "extension (name.NNNNNN)",
                                            start.file));
+  // As for PostgreSQL: the plan's recovery promise was tested against this
+  // backup and cannot be met by it, a failure rather than "untestable".
   if (pitr.target_time && backup_time && *pitr.target_time < *backup_time)
-    return done(Status::error,
+    return done(Status::failed,
                 fmt::format("target_time {} UTC is before the backup was made ({} UTC): binary "
                             "logs only replay forward from the backup",
                             utc_text(*pitr.target_time), utc_text(*backup_time)));
@@ -337,7 +339,8 @@ void replay_binlog_archive(RestoreRun& run, const MyScratch& scratch, const plan
   reports::PitrResult r =
       replay_binlogs(scratch, *job.backup.pitr, *start, made, job.backup.database, deadline);
   r.duration = std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now() - started);
-  if (r.status == Status::error && r.message.find("before the backup") != std::string::npos)
+  if (r.status == Status::failed &&
+      r.message.find("is before the backup was made") != std::string::npos)
     run.result = make_error(Errc::invalid_input, r.message);
   run.pitr = std::move(r);
 }

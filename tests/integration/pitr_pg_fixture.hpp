@@ -58,6 +58,7 @@ class PitrPg : public ::testing::Test {
       if (out.starts_with("error")) return out;
       if (i == 25) s_gap_segment = s_source->psql("SELECT pg_walfile_name(pg_current_wal_lsn())");
       if (i == 30) s_source->psql("SELECT pg_create_restore_point('mid')");
+      if (i == 40) s_lsn_40 = s_source->psql("SELECT pg_current_wal_insert_lsn()");
       if (i % 10 == 0) s_source->psql("SELECT pg_switch_wal()");
       std::this_thread::sleep_for(1s);
     }
@@ -156,6 +157,9 @@ expect_rows = [[{}, {}]]
   static inline std::string s_why;
   static inline std::string s_before_backup;
   static inline std::string s_gap_segment;
+  // The insert position right after marker 40 committed (not the write
+  // position, which lags behind an asynchronous commit).
+  static inline std::string s_lsn_40;
 };
 
 }  // namespace dp::test

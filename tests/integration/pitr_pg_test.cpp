@@ -120,6 +120,21 @@ TEST_F(PitrPg, NamedRestorePoint) {
   EXPECT_EQ(b["checks"][0]["status"], "passed") << b["checks"][0].dump(2);
 }
 
+// recovery_target_lsn: the position right after marker 40's commit; marker
+// 41 commits a second later, so exactly 40 markers are there (the check).
+TEST_F(PitrPg, TargetLsnStopsThere) {
+  ASSERT_FALSE(s_lsn_40.empty());
+  ASSERT_FALSE(s_lsn_40.starts_with("error")) << s_lsn_40;
+  auto run = drill(plan(archive(), fmt::format("target_lsn = \"{}\"", s_lsn_40), 40));
+  EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
+  auto report = read_json(out() / "report.json");
+  const auto& b = only_backup(report);
+  EXPECT_EQ(b["pitr"][0]["status"], "passed") << b.dump(2);
+  EXPECT_EQ(b["pitr"][0]["target"], "lsn " + s_lsn_40);
+  EXPECT_FALSE(b["pitr"][0]["reached_lsn"].get<std::string>().empty());
+  EXPECT_EQ(b["checks"][0]["status"], "passed") << b["checks"][0].dump(2);
+}
+
 TEST_F(PitrPg, MissingSegmentIsNamedAndRecoveryFails) {
   ASSERT_EQ(s_gap_segment.size(), 24u) << s_gap_segment;
   fs::path copy = archive_copy();
