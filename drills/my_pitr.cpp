@@ -137,14 +137,13 @@ Step replay_file(const MyScratch& scratch, const fs::path& file, std::optional<s
   step.decoded = scan_decoded(sql);
 
   SpawnOptions client;
-  client.argv = {scratch.binaries().client.string(),
-                 "--no-defaults",
-                 "--protocol=socket",
-                 "--host=localhost",
-                 "--socket=" + scratch.socket().string(),
-                 std::string("--user=") + MyScratch::k_user,
-                 "--batch",
-                 "--max-allowed-packet=1G"};
+  client.argv = {scratch.binaries().client.string(), "--no-defaults", "--protocol=socket",
+                 "--host=localhost", "--socket=" + scratch.socket().string(),
+                 std::string("--user=") + MyScratch::k_user, "--batch",
+                 // Decoded binlog SQL may hold binary strings: no \r\n
+                 // translation, no '\0' ending a statement, and no client
+                 // commands (\!, source) taken from the backup's data.
+                 "--binary-mode", "--max-allowed-packet=1G"};
   client.unset_env = {"MYSQL_HOST", "MYSQL_TCP_PORT", "MYSQL_UNIX_PORT", "MYSQL_PWD"};
   client.in = Redirect::from_file(sql);
   client.out = Redirect::null();
@@ -191,6 +190,14 @@ reports::PitrResult replay_binlogs(const MyScratch& scratch, const config::PitrC
     return r;
   };
   auto start_n = binlog_number(start.file);
+  // The name comes from the backup (its dump header, xtrabackup_binlog_info)
+  // and is joined onto binlog_archive: a path would read outside it.
+  if (start.file.empty() || start.file.find('/') != std::string::npos || start.file == "." ||
+      start.file == "..")
+    return done(Status::error,
+                fmt::format("the backup's binlog file name \"{}\" is not a file name in "
+                            "binlog_archive",
+                            escape_control(start.file)));
   if (!start_n)
     return done(Status::error, fmt::format("the backup's binlog file name \"{}\" has no numeric "
                                            "extension (name.NNNNNN)",

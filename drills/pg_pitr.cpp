@@ -168,17 +168,34 @@ Result<std::vector<std::string>> prepare_pitr(const config::PitrConfig& pitr, co
     args.push_back("-c");
     args.push_back(std::move(setting));
   };
-  // The archive is only read: cp from it into the server's pg_wal.
-  set(fmt::format("restore_command=cp \"{}/%f\" \"%p\"", archive.string()));
+  // The archive is only read: cp from it into the server's pg_wal. Single
+  // quotes (the path has none): the server runs the command with /bin/sh,
+  // and inside double quotes '$', '`' and '\' would still expand.
+  set(fmt::format("restore_command=cp '{}/%f' \"%p\"", archive.string()));
+  // The copy's postgresql.auto.conf is read, and the source may have set
+  // these there: archive_cleanup_command would delete files from the real
+  // archive at every restartpoint, recovery_end_command runs at the end, and
+  // a leftover recovery target would move or contradict the plan's. The
+  // command line wins over that file.
+  set("archive_cleanup_command=");
+  set("recovery_end_command=");
   set("recovery_target_timeline=latest");
   set("recovery_target_action=promote");
   set(fmt::format("recovery_target_inclusive={}", pitr.target_inclusive ? "on" : "off"));
+  // Every target the plan does not use is cleared first, its own set last:
+  // PostgreSQL refuses any target setting (even an empty one) made while
+  // another target is in force.
+  std::string chosen;
   if (pitr.target_time)
-    set("recovery_target_time=" + format_timestamp_us(*pitr.target_time));
+    chosen = "recovery_target_time=" + format_timestamp_us(*pitr.target_time);
   else if (!pitr.target_lsn.empty())
-    set("recovery_target_lsn=" + pitr.target_lsn);
+    chosen = "recovery_target_lsn=" + pitr.target_lsn;
   else if (!pitr.target_name.empty())
-    set("recovery_target_name=" + pitr.target_name);
+    chosen = "recovery_target_name=" + pitr.target_name;
+  for (const char* name : {"recovery_target", "recovery_target_xid", "recovery_target_time",
+                           "recovery_target_lsn", "recovery_target_name"})
+    if (!chosen.starts_with(std::string(name) + "=")) set(std::string(name) + "=");
+  if (!chosen.empty()) set(chosen);
   // No hot standby: it would demand max_connections, max_wal_senders, ...
   // at least the source's, and nothing reads the server before it promotes.
   set("hot_standby=off");

@@ -24,6 +24,12 @@ constexpr std::string_view k_not_reached =
     "recovery ended before configured recovery target was reached";
 constexpr std::string_view k_before_consistent =
     "requested recovery stop point is before consistent recovery point";
+// The startup process's FATAL verdicts: recovery ran and could not reach the
+// target (tested and missed). The last three: the archive lacks WAL the
+// backup itself needs (a -X none base backup, a gap right after its start).
+constexpr std::string_view k_verdicts[] = {
+    k_not_reached, k_before_consistent, "WAL ends before end of online backup",
+    "WAL ends before consistent recovery point", "could not locate required checkpoint record"};
 
 struct LogFacts {
   std::string last_restored;  // the last segment restored from the archive
@@ -57,7 +63,7 @@ LogFacts read_log(const fs::path& log) {
       if (auto t = parse_timestamp(v)) f.last_commit = *t;
     // Connection attempts while it starts log "FATAL: the database system is
     // starting up" too: only the startup process's verdicts count.
-    for (std::string_view verdict : {k_not_reached, k_before_consistent})
+    for (std::string_view verdict : k_verdicts)
       if (line.find(verdict) != std::string_view::npos && f.fatal.empty())
         f.fatal = std::string(verdict);
     for (std::string_view marker :
@@ -135,10 +141,10 @@ Result<bool> wait_promoted(PgScratch& scratch, Deadline deadline) {
         return true;
     } else {
       std::string log = read_file_tail(scratch.log_file(), 65536);
-      if (log.find(k_not_reached) != std::string::npos ||
-          log.find(k_before_consistent) != std::string::npos ||
-          log.find("terminating any other active server processes") != std::string::npos)
-        return false;
+      bool ended = log.find("terminating any other active server processes") != std::string::npos;
+      for (std::string_view verdict : k_verdicts)
+        ended = ended || log.find(verdict) != std::string::npos;
+      if (ended) return false;
     }
     if (interrupted())
       return make_error(Errc::interrupted, fmt::format("interrupted by signal {} during recovery",
@@ -155,10 +161,14 @@ void measure_recovery_point(PgScratch& scratch, const config::PitrConfig& pitr,
   auto session = engine::postgres::connect(scratch.connect_options(database));
   Result<engine::QueryResult> rows = session ? (*session)->query(pitr.recovery_point_query)
                                              : Unexpected<Error>(std::move(session).error());
-  if (!rows || rows->rows.empty() || rows->rows[0].empty()) {
+  if (!rows) {  // no answer at all: untestable, not a recovery point missed
+    r.status = Status::error;
+    r.message = "recovery_point_query: " + rows.error().message;
+    return;
+  }
+  if (rows->rows.empty() || rows->rows[0].empty()) {
     r.status = Status::failed;
-    r.message = fmt::format("recovery_point_query did not return a row: {}",
-                            rows ? "no row" : rows.error().message);
+    r.message = "recovery_point_query did not return a row: no row";
     return;
   }
   // NULL: nothing committed yet at this point (max() of no rows); the

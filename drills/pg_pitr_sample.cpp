@@ -27,6 +27,8 @@ std::optional<TimePoint> newest_commit(const PgBinaries& bin, const fs::path& ar
             "--rmgr",
             "Transaction",
             segment};
+  // Commit times are printed in the local zone; only UTC is parsed.
+  o.env = {{"LC_ALL", "C"}, {"LANG", "C"}, {"TZ", "UTC"}};
   auto run = run_captured(std::move(o), 60s);
   if (!run) return std::nullopt;
   std::optional<TimePoint> best;

@@ -185,6 +185,15 @@ class Scanner {
       } else {
         auto newest = segs.empty() ? segs.end() : std::prev(segs.end());
         if (newest == segs.end() || newest->first < hop.from) {
+          // Nothing archived at or after the start: the segment the backup
+          // starts from is missing (a broken archive_command, an archive
+          // older than the backup). A newly promoted timeline whose parent
+          // supplied segments is only a note: its first segment may not be
+          // archived yet.
+          if (m_r.first_segment.empty() && !m_broken) {
+            gap(hop.tli, hop.from, hop.from);
+            continue;
+          }
           m_r.notes.push_back(fmt::format("timeline {}: no segment archived from {} on", hop.tli,
                                           name(hop.tli, hop.from)));
           continue;

@@ -106,6 +106,18 @@ TEST_F(WalArchive, MissingStartSegment) {
   EXPECT_EQ(r.last_segment, "");
 }
 
+// The archive stopped before the backup started (a broken archive_command):
+// nothing at or after the start segment is a gap naming it, not "contiguous".
+TEST_F(WalArchive, ArchiveOlderThanTheBackupIsAGap) {
+  segment(1, 1);
+  auto r = scan("0000000100000000000000F0");
+  EXPECT_FALSE(r.contiguous());
+  ASSERT_EQ(r.gaps.size(), 1u);
+  EXPECT_EQ(r.gaps[0].first_missing, "0000000100000000000000F0");
+  EXPECT_EQ(r.gaps[0].count, 1u);
+  EXPECT_EQ(r.first_segment, "");
+}
+
 // Timeline 2 branched from 1 at 0/480000, inside segment 4: timeline 1 is
 // needed up to segment 3, timeline 2 from segment 4 (its copy of it); the
 // old timeline's segment 4 is a .partial. Timeline 3 branched from 1 before
