@@ -541,5 +541,41 @@ TEST_F(PitrMy, CliRunSampledTargetsAreInsideTheWindowAndRepeatable) {
   EXPECT_EQ(rounds[0], rounds[1]);
 }
 
+// Negative control for sampling: mysql-bin.000003 (markers 7..12) removed.
+// The plan's own target (marker 3, in mysql-bin.000002) still passes; a
+// sampled target after marker 7's second fails naming the missing file, and
+// the run exits 1. pitr_seed = 7 draws both late in the window (as the run
+// above shows), so at least one must fail.
+TEST_F(PitrMy, CliRunSampledTargetsPastAGapFailNamingTheMissingFile) {
+  fs::path archive = archive_copy("sample-gap");
+  fs::remove(archive / "mysql-bin.000003");
+  const auto target = std::chrono::floor<std::chrono::seconds>(s_markers[3].written_at);
+  CliRun run = drill(archive, format_timestamp(target), "pitr_targets = 2\npitr_seed = 7\n");
+  EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
+  auto p = pitr();
+  ASSERT_EQ(p.size(), 3u) << p.dump(2);
+  EXPECT_EQ(p[0]["status"], "passed") << p.dump(2);
+  int failed = 0;
+  for (std::size_t i = 1; i < 3; ++i) {
+    const auto& s = p[i];
+    EXPECT_EQ(s["sampled"], true);
+    auto t = parse_timestamp(s["target_time"].get<std::string>());
+    ASSERT_TRUE(t);
+    if (std::chrono::floor<std::chrono::seconds>(*t) <
+        std::chrono::floor<std::chrono::seconds>(s_markers[7].written_at)) {
+      EXPECT_EQ(s["status"], "passed") << s.dump(2);
+      continue;
+    }
+    ++failed;
+    EXPECT_EQ(s["status"], "failed") << s.dump(2);
+    EXPECT_EQ(s["first_missing"], "mysql-bin.000003") << s.dump(2);
+    EXPECT_EQ(s["message"].get<std::string>().rfind(
+                  "binlog archive lacks mysql-bin.000003: replay stopped at mysql-bin.000002:", 0),
+              0u)
+        << s.dump(2);
+  }
+  EXPECT_GE(failed, 1) << p.dump(2);
+}
+
 }  // namespace
 }  // namespace dp::test
