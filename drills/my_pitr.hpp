@@ -6,12 +6,15 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "drills/backup_format.hpp"
 #include "drills/my_scratch.hpp"
+#include "drills/pitr_sample.hpp"
 #include "reports/run_report.hpp"
 #include "verifier/config/config.hpp"
 #include "verifier/core/child_process.hpp"
@@ -79,5 +82,24 @@ reports::PitrResult refused_pitr(const config::PitrConfig& pitr, const Error& wh
 void replay_binlog_archive(RestoreRun& run, const MyScratch& scratch, const plan::BackupJob& job,
                            BackupFormat format, std::chrono::steady_clock::time_point started,
                            Deadline deadline);
+
+// pitr_targets for MySQL / MariaDB (my_pitr_sample.cpp). The window: the
+// backup's end (read_dump_origin's creation time: a dump's "-- Dump
+// completed on" trailer, mariadb-backup's end_time) to the newest change
+// event in binlog_archive (mariadb-binlog over the highest-numbered files of
+// the backup's binlog series, newest first). Errc::not_found when either
+// end cannot be told or the archive holds no change after the backup.
+Result<PitrWindow> binlog_window(const MyBinaries& bin, const plan::BackupJob& job,
+                                 BackupFormat format);
+
+// job.backup.pitr->sample_targets recoveries, each restoring the backup into
+// its own scratch server (made with `options`) and replaying the archive to
+// one of sample_times(binlog_window(), n, seed); sampled = true, judged by
+// judge_sample(). One error entry when the window cannot be told or a
+// scratch server cannot be made. `progress` gets one line per sample.
+std::vector<reports::PitrResult> run_my_pitr_samples(
+    const plan::BackupJob& job, BackupFormat format, const MyBinaries& bin,
+    const ScratchOptions& options, std::uint64_t seed,
+    const std::function<void(const std::string&)>& progress);
 
 }  // namespace dp::drills

@@ -14,6 +14,7 @@
 
 #include "drills/pg_basebackup.hpp"
 #include "drills/pg_scratch.hpp"
+#include "drills/pitr_sample.hpp"
 #include "reports/run_report.hpp"
 #include "verifier/config/config.hpp"
 #include "verifier/plan/plan.hpp"
@@ -63,16 +64,8 @@ namespace dp::drills {
 // backup_label's start segment) to the newest commit in the archive (read
 // with the server's own pg_waldump from the newest segments). Errc::not_found
 // when either end cannot be told.
-struct PitrWindow {
-  std::chrono::system_clock::time_point from, to;
-};
 Result<PitrWindow> archive_window(const PgBinaries& bin, const std::filesystem::path& archive,
                                   const std::string& start_segment);
-
-// `n` times drawn uniformly from the window with std::mt19937_64(seed),
-// sorted; the same seed gives the same times.
-std::vector<std::chrono::system_clock::time_point> sample_times(const PitrWindow& window, int n,
-                                                                std::uint64_t seed);
 
 // pitr_targets: job.backup.pitr->sample_targets recoveries of the base
 // backup, each into its own scratch instance (made with `options`), to

@@ -1,11 +1,10 @@
 // pitr_targets: random recovery targets inside the archive's window.
 #include <fmt/format.h>
 
-#include <algorithm>
-#include <random>
 #include <set>
 
 #include "drills/pg_pitr.hpp"
+#include "drills/pitr_sample.hpp"
 #include "drills/restore.hpp"
 #include "verifier/core/child_process.hpp"
 #include "verifier/core/signals.hpp"
@@ -75,18 +74,6 @@ Result<PitrWindow> archive_window(const PgBinaries& bin, const fs::path& archive
                                 format_timestamp(*from), archive.string()));
 }
 
-std::vector<TimePoint> sample_times(const PitrWindow& window, int n, std::uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  auto span = std::chrono::duration_cast<std::chrono::microseconds>(window.to - window.from);
-  std::uniform_int_distribution<std::int64_t> pick(0, std::max<std::int64_t>(0, span.count()));
-  std::vector<TimePoint> out;
-  for (int i = 0; i < n; ++i)
-    out.push_back(window.from + std::chrono::duration_cast<TimePoint::duration>(
-                                    std::chrono::microseconds(pick(rng))));
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
 std::vector<reports::PitrResult> run_pitr_samples(
     const plan::BackupJob& job, const BaseBackupLayout& layout, const PgBinaries& bin,
     const ScratchOptions& options, std::uint64_t seed,
@@ -132,13 +119,8 @@ std::vector<reports::PitrResult> run_pitr_samples(
       r.status = Status::error;
       r.message = run.result ? "no result" : run.result.error().message;
     }
-    r.sampled = true;
     r.duration = std::chrono::duration_cast<Millis>(Clock::now() - start);
-    if (r.status == Status::passed && job.rpo && r.data_loss && *r.data_loss > *job.rpo) {
-      r.status = Status::failed;
-      r.message = fmt::format("data loss {} exceeds the rpo objective {}",
-                              format_duration(*r.data_loss), format_duration(*job.rpo));
-    }
+    judge_sample(r, job);
     scratch->stop();
     out.push_back(std::move(r));
   }

@@ -2,9 +2,8 @@
 
 #include <fmt/format.h>
 
-#include <random>
-
 #include "drills/check_runner.hpp"
+#include "drills/my_pitr.hpp"
 #include "drills/pg_pitr.hpp"
 #include "drills/restore.hpp"
 #include "verifier/artifacts/manifest.hpp"
@@ -423,11 +422,20 @@ class Drill {
   // with an rpo, lose no more than it.
   void samples() {
     const auto& pitr = m_job.backup.pitr;
+    if (pitr && pitr->sample_targets > 0 && !pitr->binlog_archive.empty() && m_format &&
+        m_env.my_binaries && *m_env.my_binaries) {
+      m_result.pitr_seed = draw_pitr_seed(*pitr);
+      auto sampled = run_my_pitr_samples(
+          m_job, *m_format, **m_env.my_binaries, {m_env.my_run_as, m_env.start_timeout, false},
+          *m_result.pitr_seed, [this](const std::string& what) { say(what); });
+      for (auto& r : sampled) m_result.pitr.push_back(std::move(r));
+      return;
+    }
     if (!pitr || pitr->sample_targets <= 0 || pitr->wal_archive.empty() || !basebackup() ||
         !m_env.pg_binaries || !*m_env.pg_binaries)
       return;
     const PgBinaries& bin = **m_env.pg_binaries;
-    std::uint64_t seed = pitr->seed ? *pitr->seed : std::random_device{}();
+    std::uint64_t seed = draw_pitr_seed(*pitr);
     m_result.pitr_seed = seed;
     auto sampled =
         run_pitr_samples(m_job, *m_layout, bin, {m_env.run_as, m_env.start_timeout, false}, seed,

@@ -193,7 +193,8 @@ class PitrMy : public ::testing::Test {
     }
     return m_cli->path();
   }
-  CliRun drill(const fs::path& archive, const std::string& target_time) {
+  CliRun drill(const fs::path& archive, const std::string& target_time,
+               const std::string& extra = "") {
     fs::path plan = cli() / "plan.toml";
     write_text(plan, fmt::format(R"([plan]
 name = "shop pitr"
@@ -207,8 +208,8 @@ database = "shop"
 binlog_archive = "{}"
 target_time = "{}"
 recovery_point_query = "SELECT MAX(written_at) FROM marker"
-)",
-                                 work("shop.sql").string(), archive.string(), target_time));
+{})",
+                                 work("shop.sql").string(), archive.string(), target_time, extra));
     return run_cli({"run", plan.string(), "--out", (cli() / "report").string()},
                    {{"TMPDIR", (cli() / "tmp").string()}});
   }
@@ -476,6 +477,104 @@ TEST_F(PitrMy, CliRunWithAGapFailsAndNamesTheMissingFile) {
                 "binlog archive lacks mysql-bin.000003: replay stopped at mysql-bin.000002:", 0),
             0u)
       << p.dump(2);
+}
+
+// pitr_targets through `drillproof run`: two random targets in the archive's
+// window (the dump's "-- Dump completed on" second to the newest change's
+// event second), each replayed into its own scratch server; pitr_seed = 7
+// is recorded and gives the same targets on a second run.
+TEST_F(PitrMy, CliRunSampledTargetsAreInsideTheWindowAndRepeatable) {
+  const auto target = std::chrono::floor<std::chrono::seconds>(s_markers[13].written_at);
+  auto origin = drills::read_dump_origin(drills::BackupFormat::mysql_dump, work("shop.sql"));
+  ASSERT_TRUE(origin && origin->created);
+  const auto from = *origin->created;
+  const auto to = std::chrono::floor<std::chrono::seconds>(s_markers.back().written_at);
+  auto time_of = [](const nlohmann::json& j) {
+    auto t = parse_timestamp(j.get<std::string>());
+    EXPECT_TRUE(t) << j;
+    return t ? *t : Clock::time_point{};
+  };
+  std::vector<std::vector<std::string>> rounds;
+  for (int round = 0; round < 2; ++round) {
+    CliRun run =
+        drill(work("archive"), format_timestamp(target), "pitr_targets = 2\npitr_seed = 7\n");
+    ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
+    auto b = read_json(cli() / "report/report.json")["backups"][0];
+    EXPECT_EQ(b["pitr_seed"], 7);
+    auto p = b["pitr"];
+    ASSERT_EQ(p.size(), 3u) << p.dump(2);
+    EXPECT_EQ(p[0]["sampled"], false);
+    EXPECT_EQ(p[0]["target"], "time " + format_timestamp(target));
+    std::vector<std::string> times;
+    for (std::size_t i = 1; i < 3; ++i) {
+      const auto& s = p[i];
+      EXPECT_EQ(s["sampled"], true) << s.dump(2);
+      ASSERT_EQ(s["status"], "passed") << s.dump(2);
+      times.push_back(s["target_time"].get<std::string>());
+      const auto t = time_of(s["target_time"]);
+      EXPECT_EQ(s["target"], "time " + format_timestamp(t));
+      EXPECT_GE(t, from) << s.dump(2);
+      EXPECT_LE(t, to) << s.dump(2);
+      if (!s["reached_time"].is_null()) {
+        EXPECT_LE(time_of(s["reached_time"]), t) << s.dump(2);
+      }
+      // The inclusive target replays every marker stamped at or before its
+      // second: the recovery point is the newest of them, exactly.
+      const auto newest = static_cast<std::size_t>(*expected_upto(t).rbegin());
+      const auto point = time_of(s["recovery_point"]);
+      EXPECT_EQ(std::chrono::floor<std::chrono::milliseconds>(point),
+                std::chrono::floor<std::chrono::milliseconds>(s_markers[newest].written_at))
+          << s.dump(2);
+      // Within about a second of the target: before the next marker (one a
+      // second plus the client's latency, so the gap can pass 1 s by a few
+      // ms); a target during mariadb-backup, before marker 1, has marker 0.
+      if (newest >= 1 && newest + 1 < s_markers.size()) {
+        EXPECT_LT(std::chrono::abs(t - point), s_markers[newest + 1].written_at - point)
+            << s.dump(2);
+      }
+      const double loss = std::max(0.0, std::chrono::duration<double>(t - point).count());
+      EXPECT_NEAR(s["data_loss_s"].get<double>(), loss, 0.002) << s.dump(2);
+    }
+    EXPECT_LE(times[0], times[1]);
+    rounds.push_back(times);
+  }
+  EXPECT_EQ(rounds[0], rounds[1]);
+}
+
+// Negative control for sampling: mysql-bin.000003 (markers 7..12) removed.
+// The plan's own target (marker 3, in mysql-bin.000002) still passes; a
+// sampled target after marker 7's second fails naming the missing file, and
+// the run exits 1. pitr_seed = 7 draws both late in the window (as the run
+// above shows), so at least one must fail.
+TEST_F(PitrMy, CliRunSampledTargetsPastAGapFailNamingTheMissingFile) {
+  fs::path archive = archive_copy("sample-gap");
+  fs::remove(archive / "mysql-bin.000003");
+  const auto target = std::chrono::floor<std::chrono::seconds>(s_markers[3].written_at);
+  CliRun run = drill(archive, format_timestamp(target), "pitr_targets = 2\npitr_seed = 7\n");
+  EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
+  auto p = pitr();
+  ASSERT_EQ(p.size(), 3u) << p.dump(2);
+  EXPECT_EQ(p[0]["status"], "passed") << p.dump(2);
+  int failed = 0;
+  for (std::size_t i = 1; i < 3; ++i) {
+    const auto& s = p[i];
+    EXPECT_EQ(s["sampled"], true);
+    auto t = parse_timestamp(s["target_time"].get<std::string>());
+    ASSERT_TRUE(t);
+    if (std::chrono::floor<std::chrono::seconds>(*t) <
+        std::chrono::floor<std::chrono::seconds>(s_markers[7].written_at)) {
+      EXPECT_EQ(s["status"], "passed") << s.dump(2);
+      continue;
+    }
+    ++failed;
+    EXPECT_EQ(s["status"], "failed") << s.dump(2);
+    EXPECT_EQ(s["first_missing"], "mysql-bin.000003") << s.dump(2);
+    EXPECT_EQ(s["message"].get<std::string>().rfind(
+                  "binlog archive lacks mysql-bin.000003: replay stopped at mysql-bin.000002:", 0),
+              0u)
+        << s.dump(2);
+  }
+  EXPECT_GE(failed, 1) << p.dump(2);
 }
 
 }  // namespace
