@@ -22,17 +22,6 @@ using reports::Status;
 
 namespace {
 
-std::vector<std::string_view> split_lines(std::string_view text) {
-  std::vector<std::string_view> out;
-  while (!text.empty()) {
-    auto nl = text.find('\n');
-    out.push_back(text.substr(0, nl));
-    if (nl == std::string_view::npos) break;
-    text.remove_prefix(nl + 1);
-  }
-  return out;
-}
-
 std::string utc_text(Clock::time_point t) {
   std::time_t s = Clock::to_time_t(std::chrono::floor<std::chrono::seconds>(t));
   std::tm tm{};

@@ -107,12 +107,7 @@ std::vector<reports::PitrResult> run_my_pitr_samples(
   using reports::Status;
   std::vector<reports::PitrResult> out;
   auto give_up = [&](const Error& e) {
-    reports::PitrResult r;
-    r.target = "samples";
-    r.sampled = true;
-    r.status = Status::error;
-    r.message = e.message;
-    out.push_back(std::move(r));
+    out.push_back(sampling_error(e));
     return out;
   };
   auto window = binlog_window(bin, job, format);

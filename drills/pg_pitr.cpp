@@ -16,17 +16,6 @@ namespace {
 constexpr std::uint64_t k_segment_size = 16ull * 1024 * 1024;
 constexpr std::uint64_t k_segments_per_id = 0x100000000ull / k_segment_size;
 
-std::vector<std::string_view> lines_of(std::string_view text) {
-  std::vector<std::string_view> out;
-  while (!text.empty()) {
-    auto nl = text.find('\n');
-    out.push_back(text.substr(0, nl));
-    if (nl == std::string_view::npos) break;
-    text.remove_prefix(nl + 1);
-  }
-  return out;
-}
-
 // Microseconds kept: sampled targets are not whole seconds.
 std::string format_timestamp_us(TimePoint t) {
   auto secs = std::chrono::floor<std::chrono::seconds>(t);
@@ -82,7 +71,7 @@ std::optional<TimePoint> backup_stop_time(const fs::path& archive, const std::st
     if (!start_seg.empty() && name.rfind(start_seg + ".", 0) == 0 && name.ends_with(".backup")) {
       auto text = read_file_head(it->path(), 65536);
       if (!text) continue;
-      for (auto line : lines_of(*text)) {
+      for (auto line : split_lines(*text)) {
         if (!line.starts_with("STOP TIME: ")) continue;
         std::string value(line.substr(11));
         for (const char* zone : {" UTC", " GMT"})

@@ -83,12 +83,7 @@ std::vector<reports::PitrResult> run_pitr_samples(
   std::vector<reports::PitrResult> out;
   const config::PitrConfig& pitr = *job.backup.pitr;
   auto give_up = [&](const Error& e) {
-    reports::PitrResult r;
-    r.target = "samples";
-    r.sampled = true;
-    r.status = Status::error;
-    r.message = e.message;
-    out.push_back(std::move(r));
+    out.push_back(sampling_error(e));
     return out;
   };
   auto label = read_backup_label(layout);

@@ -27,6 +27,15 @@ std::vector<std::chrono::system_clock::time_point> sample_times(const PitrWindow
   return out;
 }
 
+reports::PitrResult sampling_error(const Error& why) {
+  reports::PitrResult r;
+  r.target = "samples";
+  r.sampled = true;
+  r.status = reports::Status::error;
+  r.message = why.message;
+  return r;
+}
+
 void judge_sample(reports::PitrResult& r, const plan::BackupJob& job) {
   r.sampled = true;
   if (r.status == reports::Status::passed && job.rpo && r.data_loss && *r.data_loss > *job.rpo) {

@@ -8,6 +8,7 @@
 
 #include "reports/run_report.hpp"
 #include "verifier/config/config.hpp"
+#include "verifier/core/result.hpp"
 #include "verifier/plan/plan.hpp"
 
 namespace dp::drills {
@@ -26,6 +27,10 @@ std::uint64_t draw_pitr_seed(const config::PitrConfig& pitr);
 // sorted; the same seed gives the same times.
 std::vector<std::chrono::system_clock::time_point> sample_times(const PitrWindow& window, int n,
                                                                 std::uint64_t seed);
+
+// The one entry reported when sampling cannot start or go on: target
+// "samples", sampled, error, the reason.
+reports::PitrResult sampling_error(const Error& why);
 
 // Marks `r` sampled; a passed sample whose data loss exceeds job.rpo fails.
 void judge_sample(reports::PitrResult& r, const plan::BackupJob& job);

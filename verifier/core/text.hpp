@@ -12,6 +12,9 @@ namespace dp {
 
 std::string_view trim(std::string_view s);
 std::vector<std::string> split(std::string_view s, char sep);
+// The lines of `text` without their '\n', as views into it; a final line
+// without '\n' counts, an empty text has none.
+std::vector<std::string_view> split_lines(std::string_view text);
 
 // The last `max_lines` lines of `text`, at most `max_bytes` bytes, so a
 // report carries the end of a tool's stderr where the error usually is.

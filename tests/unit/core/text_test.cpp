@@ -35,6 +35,15 @@ TEST(Split, KeepsEmptyFields) {
   EXPECT_EQ(split("x:y", ':'), (Strings{"x", "y"}));
 }
 
+TEST(SplitLines, ViewsWithoutNewlines) {
+  using Views = std::vector<std::string_view>;
+  EXPECT_EQ(split_lines("a\nb\n"), (Views{"a", "b"}));
+  EXPECT_EQ(split_lines("a\nb"), (Views{"a", "b"}));  // a last line without '\n' counts
+  EXPECT_EQ(split_lines("a\n\nb\n"), (Views{"a", "", "b"}));
+  EXPECT_EQ(split_lines("\n"), (Views{""}));
+  EXPECT_TRUE(split_lines("").empty());
+}
+
 TEST(TailLines, KeepsTheLastLines) {
   const std::string log = "line 1\nline 2\nline 3\nline 4\n";
   EXPECT_EQ(tail_lines(log, 2), "line 3\nline 4");
